@@ -1,0 +1,179 @@
+package io.corral.sim;
+
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * A backend's slots and the FIFO of requests waiting for one, like llama-server's deferred queue or Ollama's
+ * pending queue.
+ *
+ * <p>Implementation notes: one lock guards all state, because {@link SimulatedBackend#setSlots} and the stats
+ * are used from test threads while requests run on the event loop. Grants are decided under the lock (so the
+ * slot count can never be exceeded) and delivered outside it on the waiter's own context. A grant that arrives
+ * after its client left is simply cancelled by its receiver. Slot ids are the lowest free ids, so {@code /slots}
+ * shows which slot is busy.
+ */
+final class SlotScheduler {
+
+  private int slots;
+  private final BitSet busy = new BitSet();
+  private final ArrayDeque<Ticket> waiting = new ArrayDeque<>();
+  private int maxProcessing;
+  private long started;
+  private long completed;
+  private long cancelled;
+
+  SlotScheduler(int slots) {
+    this.slots = requireSlots(slots);
+  }
+
+  /** A place in the queue; {@link #leave} removes it while it still waits. */
+  static final class Ticket {
+    private final Context context;
+    private final Consumer<SlotGrant> onGrant;
+
+    private Ticket(Context context, Consumer<SlotGrant> onGrant) {
+      this.context = context;
+      this.onGrant = onGrant;
+    }
+  }
+
+  /**
+   * Queues a request for a slot. {@code onGrant} runs on {@code context} once a slot is free and every earlier
+   * request got one (FIFO, no overtaking).
+   */
+  Ticket request(Context context, Consumer<SlotGrant> onGrant) {
+    Ticket ticket = new Ticket(Objects.requireNonNull(context), Objects.requireNonNull(onGrant));
+    List<Delivery> deliveries;
+    synchronized (this) {
+      waiting.addLast(ticket);
+      deliveries = grantWhilePossible();
+    }
+    deliver(deliveries);
+    return ticket;
+  }
+
+  /** Removes a waiting request (its client left). Returns false if it already got a slot. */
+  synchronized boolean leave(Ticket ticket) {
+    return waiting.remove(ticket);
+  }
+
+  /** Changes the capacity. Shrinking never interrupts a running request; growing serves waiters at once. */
+  void setSlots(int n) {
+    List<Delivery> deliveries;
+    synchronized (this) {
+      slots = requireSlots(n);
+      deliveries = grantWhilePossible();
+    }
+    deliver(deliveries);
+  }
+
+  synchronized int slots() {
+    return slots;
+  }
+
+  /** For {@code /slots}: whether each slot id below the capacity is processing. */
+  synchronized List<Boolean> slotsProcessing() {
+    List<Boolean> result = new ArrayList<>(slots);
+    for (int id = 0; id < slots; id++) {
+      result.add(busy.get(id));
+    }
+    return result;
+  }
+
+  synchronized SimStats stats() {
+    return new SimStats(busy.cardinality(), waiting.size(), maxProcessing, started, completed, cancelled);
+  }
+
+  /** Zeroes the counters; the live gauges (processing, waiting) stay and {@code maxProcessing} restarts from now. */
+  synchronized void resetStats() {
+    maxProcessing = busy.cardinality();
+    started = 0;
+    completed = 0;
+    cancelled = 0;
+  }
+
+  private void release(int slotId, boolean normally) {
+    List<Delivery> deliveries;
+    synchronized (this) {
+      busy.clear(slotId);
+      if (normally) {
+        completed++;
+      } else {
+        cancelled++;
+      }
+      deliveries = grantWhilePossible();
+    }
+    deliver(deliveries);
+  }
+
+  private record Delivery(Ticket ticket, SlotGrant grant) {}
+
+  // Caller holds the lock.
+  private List<Delivery> grantWhilePossible() {
+    List<Delivery> deliveries = new ArrayList<>();
+    while (!waiting.isEmpty() && busy.cardinality() < slots) {
+      Ticket ticket = waiting.removeFirst();
+      // There is a free id below `slots`: busy ids below it are at most cardinality() < slots.
+      int slotId = busy.nextClearBit(0);
+      busy.set(slotId);
+      started++;
+      maxProcessing = Math.max(maxProcessing, busy.cardinality());
+      deliveries.add(new Delivery(ticket, new SlotGrant(slotId)));
+    }
+    return deliveries;
+  }
+
+  private static void deliver(List<Delivery> deliveries) {
+    for (Delivery d : deliveries) {
+      d.ticket.context.runOnContext(v -> d.ticket.onGrant.accept(d.grant));
+    }
+  }
+
+  private static int requireSlots(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("slots must be >= 0, was " + n);
+    }
+    return n;
+  }
+
+  /** One held slot, released exactly once: the first of {@link #complete} or {@link #cancel} wins. */
+  final class SlotGrant {
+    private final int slotId;
+    private boolean released;
+
+    private SlotGrant(int slotId) {
+      this.slotId = slotId;
+    }
+
+    int slotId() {
+      return slotId;
+    }
+
+    /** The response ended normally. Returns false if the slot was already released. */
+    boolean complete() {
+      return releaseOnce(true);
+    }
+
+    /** The client went away (or the stream was cut). Returns false if the slot was already released. */
+    boolean cancel() {
+      return releaseOnce(false);
+    }
+
+    private boolean releaseOnce(boolean normally) {
+      synchronized (SlotScheduler.this) {
+        if (released) {
+          return false;
+        }
+        released = true;
+      }
+      release(slotId, normally);
+      return true;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.corral.cluster;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a corral member joins its Hazelcast cluster. Defaults keep every packet on loopback: tcp-ip join,
+ * multicast off, phone-home off, bound to the configured interface only.
+ *
+ * @param clusterName      deployments with different names never merge
+ * @param bindHost         the interface Hazelcast binds to (and advertises unless {@code advertiseHost} is set)
+ * @param advertiseHost    the address other members use to reach this one; null means {@code bindHost}
+ * @param port             first Hazelcast port to try
+ * @param portCount        how many ports from {@code port} up to try when it is taken
+ * @param members          tcp-ip join list, {@code host:port} each; empty means "127.0.0.1 members only"
+ * @param multicast        opt-in multicast discovery (off by default: it leaves loopback)
+ * @param partitionCount   Hazelcast partitions; small values (e.g. 31) keep tests fast
+ * @param heartbeatSeconds heartbeat interval
+ * @param maxNoHeartbeatSeconds how long a silent (frozen) member is kept before it is removed
+ * @param mergeDelaySeconds first and next split-brain merge run; members started at the same moment that formed
+ *                          separate clusters merge after this delay (Hazelcast's default is 300 s)
+ */
+public record ClusterSettings(
+    String clusterName,
+    String bindHost,
+    String advertiseHost,
+    int port,
+    int portCount,
+    List<String> members,
+    boolean multicast,
+    int partitionCount,
+    int heartbeatSeconds,
+    int maxNoHeartbeatSeconds,
+    int mergeDelaySeconds) {
+
+  public static final String DEFAULT_CLUSTER_NAME = "corral";
+  public static final int DEFAULT_PORT = 5701;
+
+  public ClusterSettings {
+    Objects.requireNonNull(clusterName, "clusterName");
+    Objects.requireNonNull(bindHost, "bindHost");
+    if (clusterName.isBlank()) {
+      throw new IllegalArgumentException("cluster name must not be blank");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("hazelcast port must be 1-65535, got " + port);
+    }
+    if (portCount < 1) {
+      throw new IllegalArgumentException("portCount must be >= 1, got " + portCount);
+    }
+    members = List.copyOf(members == null ? List.of() : members);
+    for (String m : members) {
+      HostPort.parse(m, DEFAULT_PORT); // validates
+    }
+    if (partitionCount < 1) {
+      throw new IllegalArgumentException("partitionCount must be >= 1");
+    }
+    if (heartbeatSeconds < 1 || maxNoHeartbeatSeconds <= heartbeatSeconds) {
+      throw new IllegalArgumentException("need 1 <= heartbeatSeconds < maxNoHeartbeatSeconds");
+    }
+    if (mergeDelaySeconds < 1) {
+      throw new IllegalArgumentException("mergeDelaySeconds must be >= 1");
+    }
+  }
+
+  /** Loopback-only defaults: the ones {@code corral start} uses without flags. */
+  public static ClusterSettings loopbackDefaults() {
+    return new ClusterSettings(DEFAULT_CLUSTER_NAME, "127.0.0.1", null, DEFAULT_PORT, 20, List.of(), false, 271, 1,
+        10, 5);
+  }
+
+  /** Settings for a test cluster: its own name, ephemeral-ish ports, few partitions, fast failure detection. */
+  public static ClusterSettings forTests(String clusterName, int port, List<String> members) {
+    return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2);
+  }
+
+  public String advertisedHost() {
+    return advertiseHost == null || advertiseHost.isBlank() ? bindHost : advertiseHost;
+  }
+
+  public ClusterSettings withMembers(List<String> newMembers) {
+    return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, newMembers, multicast,
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds);
+  }
+
+  public ClusterSettings withPort(int newPort) {
+    return new ClusterSettings(clusterName, bindHost, advertiseHost, newPort, portCount, members, multicast,
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds);
+  }
+}

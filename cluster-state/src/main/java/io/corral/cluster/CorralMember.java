@@ -1,0 +1,110 @@
+package io.corral.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.corral.cluster.leader.LeaderElection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One embedded Hazelcast member of a corral cluster: owns the {@link HazelcastInstance}, the identity other
+ * members see, and the leader election. Starting blocks (Hazelcast joins synchronously); call it off the
+ * event loop. The accessors are cheap local reads and safe from any thread.
+ */
+public final class CorralMember implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(CorralMember.class);
+
+  private final HazelcastInstance hazelcast;
+  private final LeaderElection leaderElection;
+  private final ClusterSettings settings;
+
+  private CorralMember(HazelcastInstance hazelcast, ClusterSettings settings) {
+    this.hazelcast = hazelcast;
+    this.settings = settings;
+    this.leaderElection = new LeaderElection(hazelcast.getCluster());
+  }
+
+  /** Starts a member and joins (or forms) the cluster named in {@code settings}. Blocking. */
+  public static CorralMember start(ClusterSettings settings, MemberIdentity identity) {
+    HazelcastInstance hz = Hazelcast.newHazelcastInstance(MemberConfigFactory.build(settings, identity));
+    CorralMember member = new CorralMember(hz, settings);
+    log.info("event=cluster_joined cluster={} member={} address={} members={} leader={}", settings.clusterName(),
+        member.localId(), hz.getCluster().getLocalMember().getAddress(), hz.getCluster().getMembers().size(),
+        member.leaderElection.isLeader());
+    return member;
+  }
+
+  public HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
+  public ClusterSettings settings() {
+    return settings;
+  }
+
+  public LeaderElection leaderElection() {
+    return leaderElection;
+  }
+
+  public UUID localId() {
+    return hazelcast.getCluster().getLocalMember().getUuid();
+  }
+
+  public boolean isRunning() {
+    return hazelcast.getLifecycleService().isRunning();
+  }
+
+  /** Every member in join order (oldest first), with its leader and self flags. */
+  public List<MemberView> members() {
+    Member local = hazelcast.getCluster().getLocalMember();
+    List<MemberView> out = new ArrayList<>();
+    UUID leader = leaderElection.leaderId();
+    for (Member m : hazelcast.getCluster().getMembers()) {
+      out.add(view(m, m.getUuid().equals(leader), m.getUuid().equals(local.getUuid())));
+    }
+    return out;
+  }
+
+  /** The member that answers, as its peers see it. */
+  public MemberView self() {
+    Member local = hazelcast.getCluster().getLocalMember();
+    return view(local, leaderElection.isLeader(), true);
+  }
+
+  static MemberView view(Member m, boolean leader, boolean self) {
+    long started = 0;
+    String startedAttr = m.getAttribute(MemberConfigFactory.ATTR_STARTED);
+    if (startedAttr != null) {
+      try {
+        started = Long.parseLong(startedAttr);
+      } catch (NumberFormatException ignored) {
+        // display only
+      }
+    }
+    String address = m.getAddress().getHost() + ":" + m.getAddress().getPort();
+    return new MemberView(m.getUuid().toString(), address, m.getAttribute(MemberConfigFactory.ATTR_NAME),
+        m.getAttribute(MemberConfigFactory.ATTR_API_URL), started, leader, self);
+  }
+
+  /** Leaves the cluster gracefully (partitions migrate first). Blocking. */
+  public void shutdown() {
+    if (hazelcast.getLifecycleService().isRunning()) {
+      hazelcast.shutdown();
+    }
+  }
+
+  /** Leaves abruptly, as a crash would (no migration). Blocking. For tests and chaos runs. */
+  public void terminate() {
+    hazelcast.getLifecycleService().terminate();
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+}

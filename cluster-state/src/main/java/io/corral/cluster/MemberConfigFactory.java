@@ -1,0 +1,96 @@
+package io.corral.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.TcpIpConfig;
+import io.corral.cluster.backends.BackendRegistry;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the Hazelcast {@link Config} of a corral member. Everything that keeps the member on the configured
+ * interface lives here: tcp-ip join, multicast and auto-detection off unless asked for, phone-home off,
+ * no bind-any.
+ */
+final class MemberConfigFactory {
+
+  /** Member attribute carrying the member's public API base URL. */
+  static final String ATTR_API_URL = "corral.api";
+  /** Member attribute carrying the wall-clock start time in epoch millis (for display only). */
+  static final String ATTR_STARTED = "corral.started";
+  /** Member attribute carrying a human name for the member (e.g. its API host:port). */
+  static final String ATTR_NAME = "corral.name";
+
+  /** How many ports of the default join list we probe when no {@code --join} list is given. */
+  private static final int DEFAULT_JOIN_SPAN = 10;
+
+  private MemberConfigFactory() {}
+
+  static Config build(ClusterSettings s, MemberIdentity identity) {
+    Config c = new Config();
+    c.setClusterName(s.clusterName());
+    c.setInstanceName("corral-" + identity.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + System.nanoTime());
+    c.setProperty("hazelcast.phone.home.enabled", "false");
+    c.setProperty("hazelcast.socket.bind.any", "false");
+    c.setProperty("hazelcast.logging.type", "slf4j");
+    c.setProperty("hazelcast.shutdownhook.enabled", "false");
+    c.setProperty("hazelcast.partition.count", Integer.toString(s.partitionCount()));
+    c.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(s.heartbeatSeconds()));
+    c.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(s.maxNoHeartbeatSeconds()));
+    // Members started at the same instant can form separate clusters; they merge on the first run of the
+    // split-brain handler, which waits 300 s by default.
+    c.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(s.mergeDelaySeconds()));
+    c.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(s.mergeDelaySeconds()));
+    // The join phase waits this long for other members before a lone member declares itself master.
+    c.setProperty("hazelcast.wait.seconds.before.join", "1");
+    c.setProperty("hazelcast.local.localAddress", s.bindHost());
+
+    NetworkConfig net = c.getNetworkConfig();
+    net.setPort(s.port()).setPortAutoIncrement(s.portCount() > 1).setPortCount(s.portCount());
+    if (s.advertiseHost() != null && !s.advertiseHost().isBlank()) {
+      net.setPublicAddress(s.advertiseHost());
+    }
+    net.getInterfaces().setEnabled(true).addInterface(s.bindHost());
+
+    JoinConfig join = net.getJoin();
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getMulticastConfig().setEnabled(s.multicast());
+    join.getKubernetesConfig().setEnabled(false);
+    TcpIpConfig tcp = join.getTcpIpConfig().setEnabled(!s.multicast());
+    for (String member : joinList(s)) {
+      tcp.addMember(member);
+    }
+
+    c.getMemberAttributeConfig().setAttribute(ATTR_API_URL, identity.apiUrl());
+    c.getMemberAttributeConfig().setAttribute(ATTR_NAME, identity.name());
+    c.getMemberAttributeConfig().setAttribute(ATTR_STARTED, Long.toString(identity.startedAtMillis()));
+
+    c.addMapConfig(new MapConfig(BackendRegistry.MAP_NAME).setBackupCount(1));
+    return c;
+  }
+
+  /**
+   * The tcp-ip member list. Hazelcast rejects port ranges when interfaces are enabled, so each port is listed.
+   * Without a {@code --join} list the member looks for peers on 127.0.0.1 only.
+   */
+  static List<String> joinList(ClusterSettings s) {
+    List<String> out = new ArrayList<>();
+    if (s.members().isEmpty()) {
+      for (int i = 0; i < DEFAULT_JOIN_SPAN; i++) {
+        out.add(new HostPort("127.0.0.1", ClusterSettings.DEFAULT_PORT + i).toString());
+      }
+      if (s.port() != ClusterSettings.DEFAULT_PORT) {
+        for (int i = 0; i < Math.min(DEFAULT_JOIN_SPAN, s.portCount()); i++) {
+          out.add(new HostPort("127.0.0.1", s.port() + i).toString());
+        }
+      }
+    } else {
+      for (String m : s.members()) {
+        out.add(HostPort.parse(m, ClusterSettings.DEFAULT_PORT).toString());
+      }
+    }
+    return out.stream().distinct().toList();
+  }
+}

@@ -1,0 +1,61 @@
+package io.corral.cluster.backends;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the cluster knows about one backend: written by whoever probes it, read by every member's router.
+ *
+ * @param id            normalized base URL (see {@link BackendId})
+ * @param kind          fingerprinted kind
+ * @param health        current health
+ * @param version       the server's own version string, if it reports one
+ * @param models        public model names it serves (Ollama names are normalized to {@code name:tag};
+ *                      llama-server's single model appears under its alias)
+ * @param loadedModels  models currently loaded in memory (warm)
+ * @param slots         how many requests it processes at once
+ * @param slotsReported whether {@code slots} came from the backend itself ({@code /props total_slots}) rather
+ *                      than from configuration
+ * @param updatedAtMillis when this state was written (wall clock, display only)
+ * @param observedBy    member UUID that wrote it
+ * @param lastError     the last probe error, or empty
+ */
+public record BackendState(
+    String id,
+    BackendKind kind,
+    BackendHealth health,
+    String version,
+    List<String> models,
+    List<String> loadedModels,
+    int slots,
+    boolean slotsReported,
+    long updatedAtMillis,
+    String observedBy,
+    String lastError) {
+
+  public BackendState {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(health, "health");
+    version = version == null ? "" : version;
+    models = List.copyOf(models == null ? List.of() : models);
+    loadedModels = List.copyOf(loadedModels == null ? List.of() : loadedModels);
+    if (slots < 0) {
+      throw new IllegalArgumentException("slots must be >= 0");
+    }
+    observedBy = observedBy == null ? "" : observedBy;
+    lastError = lastError == null ? "" : lastError;
+  }
+
+  public BackendId backendId() {
+    return new BackendId(id);
+  }
+
+  public boolean isUp() {
+    return health == BackendHealth.UP;
+  }
+
+  public boolean serves(String publicModelName) {
+    return models.contains(publicModelName);
+  }
+}

@@ -1,0 +1,31 @@
+package io.corral.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Starts real members on 127.0.0.1 under a random cluster name, so parallel test clusters never merge. */
+public final class TestClusters {
+
+  private TestClusters() {}
+
+  /** Settings for {@code size} members sharing a random name and a random port block. */
+  public static ClusterSettings settings(int size) {
+    int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < size + 2; i++) {
+      members.add("127.0.0.1:" + (base + i));
+    }
+    return ClusterSettings.forTests("test-" + UUID.randomUUID(), base, members);
+  }
+
+  public static List<CorralMember> start(int size) {
+    ClusterSettings s = settings(size);
+    List<CorralMember> out = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      out.add(CorralMember.start(s, new MemberIdentity("m" + i, "http://127.0.0.1:" + (9000 + i), i)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,61 @@
+package io.corral.discovery;
+
+import io.corral.cluster.backends.BackendId;
+import io.corral.cluster.backends.BackendKind;
+import java.util.Locale;
+
+/**
+ * A backend as the operator configured it ({@code --backend}, {@code CORRAL_BACKENDS}, the config file).
+ *
+ * @param id    normalized base URL
+ * @param kind  the kind the operator asserts, or null to fingerprint it
+ * @param slots configured concurrent requests, or null to use what the backend reports (llama-server) or 1
+ */
+public record BackendSpec(BackendId id, BackendKind kind, Integer slots) {
+
+  public BackendSpec {
+    if (id == null) {
+      throw new IllegalArgumentException("backend URL is required");
+    }
+    if (slots != null && (slots < 1 || slots > 4096)) {
+      throw new IllegalArgumentException("backend slots must be 1-4096, got " + slots);
+    }
+  }
+
+  /**
+   * Parses the flag form {@code URL[;slots=N][;kind=K]}, e.g. {@code http://127.0.0.1:11434;slots=4}.
+   *
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static BackendSpec parse(String text) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("empty backend");
+    }
+    String[] parts = text.trim().split(";");
+    BackendId id = BackendId.of(parts[0]);
+    BackendKind kind = null;
+    Integer slots = null;
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim();
+      int eq = p.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException("bad backend option '" + p + "' in '" + text + "' (use key=value)");
+      }
+      String key = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+      String value = p.substring(eq + 1).trim();
+      switch (key) {
+        case "slots" -> {
+          try {
+            slots = Integer.parseInt(value);
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad slots '" + value + "' in '" + text + "'");
+          }
+        }
+        case "kind" -> kind = BackendKind.parse(value);
+        default -> throw new IllegalArgumentException(
+            "unknown backend option '" + key + "' in '" + text + "' (allowed: slots, kind)");
+      }
+    }
+    return new BackendSpec(id, kind, slots);
+  }
+}

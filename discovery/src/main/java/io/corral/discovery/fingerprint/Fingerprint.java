@@ -1,0 +1,33 @@
+package io.corral.discovery.fingerprint;
+
+import io.corral.cluster.backends.BackendKind;
+import java.util.List;
+
+/**
+ * What probing a backend found out.
+ *
+ * @param kind          what it runs ({@link BackendKind#UNKNOWN} when nothing answered like a known server)
+ * @param reachable     whether it answered at all
+ * @param ready         whether it can serve now (a llama-server loading its model is reachable but not ready)
+ * @param version       its version string, or empty
+ * @param models        model names it reports, normalized (see {@code ModelNames})
+ * @param loadedModels  models loaded in memory
+ * @param reportedSlots slots the server reports itself (llama-server {@code total_slots}), or 0
+ * @param error         why it is not ready, or empty
+ */
+public record Fingerprint(BackendKind kind, boolean reachable, boolean ready, String version, List<String> models,
+    List<String> loadedModels, int reportedSlots, String error) {
+
+  public Fingerprint {
+    models = List.copyOf(models);
+    loadedModels = List.copyOf(loadedModels);
+  }
+
+  public static Fingerprint unreachable(String error) {
+    return new Fingerprint(BackendKind.UNKNOWN, false, false, "", List.of(), List.of(), 0, error);
+  }
+
+  public static Fingerprint refused(BackendKind kind, String error) {
+    return new Fingerprint(kind, true, false, "", List.of(), List.of(), 0, error);
+  }
+}

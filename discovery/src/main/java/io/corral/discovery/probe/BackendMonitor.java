@@ -1,0 +1,105 @@
+package io.corral.discovery.probe;
+
+import io.corral.cluster.backends.BackendHealth;
+import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendRegistry;
+import io.corral.cluster.backends.BackendState;
+import io.corral.discovery.BackendSpec;
+import io.corral.discovery.fingerprint.BackendFingerprinter;
+import io.corral.discovery.fingerprint.Fingerprint;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the shared state of the backends this member was configured with current: fingerprints each one at
+ * start and then on an interval, and publishes a new {@link BackendState} when something changed (kind, health,
+ * models, loaded models, slots). Health checks of backends are the one thing allowed to run on a timer; the
+ * router itself never polls its own state.
+ *
+ * <p>Runs on the Vert.x context that calls {@link #start()}; never blocks.
+ */
+public final class BackendMonitor {
+
+  private static final Logger log = LoggerFactory.getLogger(BackendMonitor.class);
+
+  private final Vertx vertx;
+  private final BackendFingerprinter fingerprinter;
+  private final BackendRegistry registry;
+  private final List<BackendSpec> specs;
+  private final Duration interval;
+  private final InstantSource clock;
+  private final String memberId;
+  private long timerId = -1;
+
+  public BackendMonitor(Vertx vertx, BackendFingerprinter fingerprinter, BackendRegistry registry,
+      List<BackendSpec> specs, Duration interval, InstantSource clock, String memberId) {
+    this.vertx = vertx;
+    this.fingerprinter = fingerprinter;
+    this.registry = registry;
+    this.specs = List.copyOf(specs);
+    this.interval = interval;
+    this.clock = clock;
+    this.memberId = memberId;
+  }
+
+  /** Probes every configured backend once (the future completes when all are published), then periodically. */
+  public Future<Void> start() {
+    Future<Void> first = probeAll();
+    timerId = vertx.setPeriodic(interval.toMillis(), id -> probeAll());
+    return first;
+  }
+
+  public void stop() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+  }
+
+  /** Probes every configured backend now. */
+  public Future<Void> probeAll() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (BackendSpec spec : specs) {
+      all.add(probe(spec));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  private Future<Void> probe(BackendSpec spec) {
+    return fingerprinter.probe(spec.id(), spec.kind()).compose(fp -> {
+      BackendState next = toState(spec, fp);
+      BackendState before = registry.get(spec.id().value()).orElse(null);
+      if (before != null && sameContent(before, next)) {
+        return Future.succeededFuture();
+      }
+      if (before == null || before.health() != next.health() || before.kind() != next.kind()) {
+        log.info("event=backend_state backend={} kind={} health={} models={} slots={} error=\"{}\"", next.id(),
+            next.kind().wireName(), next.health().wireName(), next.models(), next.slots(), next.lastError());
+      }
+      return Future.fromCompletionStage(registry.publish(next), vertx.getOrCreateContext());
+    });
+  }
+
+  BackendState toState(BackendSpec spec, Fingerprint fp) {
+    BackendKind kind = fp.kind() != BackendKind.UNKNOWN ? fp.kind()
+        : spec.kind() != null ? spec.kind() : BackendKind.UNKNOWN;
+    int slots = spec.slots() != null ? spec.slots() : fp.reportedSlots() > 0 ? fp.reportedSlots() : 1;
+    BackendHealth health = fp.reachable() && fp.ready() && kind != BackendKind.UNKNOWN ? BackendHealth.UP
+        : BackendHealth.DOWN;
+    return new BackendState(spec.id().value(), kind, health, fp.version(), fp.models(), fp.loadedModels(), slots,
+        spec.slots() == null && fp.reportedSlots() > 0, clock.millis(), memberId, fp.error());
+  }
+
+  private static boolean sameContent(BackendState a, BackendState b) {
+    return a.kind() == b.kind() && a.health() == b.health() && a.slots() == b.slots()
+        && a.slotsReported() == b.slotsReported() && Objects.equals(a.version(), b.version())
+        && a.models().equals(b.models()) && a.loadedModels().equals(b.loadedModels())
+        && Objects.equals(a.lastError(), b.lastError());
+  }
+}

@@ -1,0 +1,251 @@
+package io.corral.router;
+
+import io.corral.cluster.ClusterSettings;
+import io.corral.cluster.CorralMember;
+import io.corral.cluster.MemberIdentity;
+import io.corral.cluster.backends.BackendRegistry;
+import io.corral.dashboard.DashboardRoutes;
+import io.corral.discovery.fingerprint.BackendFingerprinter;
+import io.corral.discovery.probe.BackendMonitor;
+import io.corral.router.api.ApiErrors;
+import io.corral.router.api.ApiFamily;
+import io.corral.router.api.ApiRouter;
+import io.corral.router.api.BackendFanOut;
+import io.corral.router.api.MemberApi;
+import io.corral.router.api.ModelRequests;
+import io.corral.router.api.ollama.OllamaRoutes;
+import io.corral.router.api.openai.OpenAiRoutes;
+import io.corral.router.config.RouterConfig;
+import io.corral.router.metrics.RouterMetrics;
+import io.corral.router.proxy.StreamingProxy;
+import io.corral.router.routing.LocalLeastLoadedSelector;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running corral member: its Vert.x instance, HTTP API, Hazelcast member, backend monitor and metrics, wired
+ * by hand. {@link #start} blocks until the member serves; call it from a plain thread (main, a test), never from
+ * an event loop.
+ *
+ * <p>Start order matters: the HTTP port is bound first (so a port of 0 is known before the member tells the
+ * cluster its API address), answering 503 until the cluster is joined and the API is built.
+ */
+public final class RouterNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RouterNode.class);
+  /** Connections per backend host; must stay at least each backend's slots so no queue hides in the pool. */
+  static final int POOL_SIZE_PER_BACKEND = 128;
+
+  private final RouterConfig config;
+  private final Vertx vertx;
+  private final List<HttpServer> servers;
+  private final CorralMember member;
+  private final BackendRegistry backends;
+  private final BackendMonitor monitor;
+  private final HttpClientAgent client;
+  private final int port;
+
+  private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
+      BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port) {
+    this.config = config;
+    this.vertx = vertx;
+    this.servers = servers;
+    this.member = member;
+    this.backends = backends;
+    this.monitor = monitor;
+    this.client = client;
+    this.port = port;
+  }
+
+  /** Starts a member with cluster settings derived from {@code config}. Blocking. */
+  public static RouterNode start(RouterConfig config) {
+    ClusterSettings defaults = ClusterSettings.loopbackDefaults();
+    ClusterSettings cluster = new ClusterSettings(config.clusterName(),
+        config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host(), config.advertise(), config.hazelcastPort(),
+        defaults.portCount(), config.join(), config.multicast(), config.partitionCount(),
+        defaults.heartbeatSeconds(), defaults.maxNoHeartbeatSeconds(), defaults.mergeDelaySeconds());
+    return start(config, cluster, InstantSource.system());
+  }
+
+  /** Starts a member with explicit cluster settings (tests use their own names and ports). Blocking. */
+  public static RouterNode start(RouterConfig config, ClusterSettings cluster, InstantSource clock) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    DelegatingHandler handler = new DelegatingHandler();
+    List<HttpServer> servers = new ArrayList<>();
+    CorralMember member = null;
+    try {
+      HttpServerOptions serverOptions = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+          .setCompressionSupported(false).setTcpNoDelay(true).setIdleTimeout(0);
+      servers.add(await(vertx.createHttpServer(serverOptions).requestHandler(handler).listen()));
+      int port = servers.get(0).actualPort();
+      // more servers on the same port spread connections over the event loops
+      for (int i = 1; i < config.eventLoops(); i++) {
+        HttpServerOptions same = new HttpServerOptions(serverOptions).setPort(port);
+        servers.add(await(vertx.createHttpServer(same).requestHandler(handler).listen()));
+      }
+      RouterConfig bound = config.withPort(port);
+      String name = bound.advertisedHost() + ":" + port;
+      String apiUrl = "http://" + name;
+
+      member = CorralMember.start(cluster, new MemberIdentity(name, apiUrl, clock.millis()));
+      BackendRegistry backends = new BackendRegistry(member.hazelcast()).start();
+      RouterMetrics metrics = new RouterMetrics(registry);
+
+      HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
+              .setConnectTimeout((int) config.connectTimeout().toMillis())
+              .setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
+              .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(64 * 1024),
+          new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_BACKEND).setMaxWaitQueueSize(4 * POOL_SIZE_PER_BACKEND)
+              .setCleanerPeriod(1000));
+      WebClient webClient = WebClient.wrap(client);
+      LocalLeastLoadedSelector selector = new LocalLeastLoadedSelector();
+      StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout());
+      ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics);
+      BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
+      MemberApi memberApi = new MemberApi(member, backends, selector, metrics, Version.current());
+      OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
+      OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
+      DashboardRoutes dashboard = new DashboardRoutes();
+      handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
+          dashboard::mount);
+      backends.onChange(b -> metrics.inFlightGauge(b.id(), selector, s -> s.inFlight(b.id())));
+
+      BackendMonitor monitor = new BackendMonitor(vertx,
+          new BackendFingerprinter(webClient, config.connectTimeout().toMillis()), backends, config.backends(),
+          config.probeInterval(), clock, member.localId().toString());
+      // the first probe round decides what is routable; wait for it so a fresh member does not answer 404s
+      await(runOnContext(vertx, monitor::start));
+      log.info("event=member_started api={} cluster={} hazelcast={} backends={} members={}", apiUrl,
+          cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
+          config.backends().size(), member.members().size());
+      return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port);
+    } catch (RuntimeException e) {
+      if (member != null) {
+        member.terminate();
+      }
+      vertx.close();
+      throw e;
+    }
+  }
+
+  private static Future<Void> runOnContext(Vertx vertx, java.util.function.Supplier<Future<Void>> action) {
+    io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
+    vertx.runOnContext(v -> action.get().onComplete(p));
+    return p.future();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String apiUrl() {
+    return "http://" + config.advertisedHost() + ":" + port;
+  }
+
+  public RouterConfig config() {
+    return config;
+  }
+
+  public CorralMember member() {
+    return member;
+  }
+
+  public BackendRegistry backends() {
+    return backends;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Re-probes the configured backends now (tests use it instead of waiting for the interval). */
+  public Future<Void> probeBackendsNow() {
+    return runOnContext(vertx, monitor::probeAll);
+  }
+
+  /** Graceful stop: stop accepting, leave the cluster, close Vert.x. Blocking. */
+  @Override
+  public void close() {
+    monitor.stop();
+    for (HttpServer s : servers) {
+      awaitQuietly(s.close());
+    }
+    backends.close();
+    member.shutdown();
+    awaitQuietly(client.close());
+    awaitQuietly(vertx.close());
+  }
+
+  /** Crash-like stop for tests: the Hazelcast member vanishes without a goodbye. Blocking. */
+  public void terminate() {
+    monitor.stop();
+    member.terminate();
+    for (HttpServer s : servers) {
+      awaitQuietly(s.close());
+    }
+    awaitQuietly(vertx.close());
+  }
+
+  private static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause.getMessage(), cause);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("timed out starting the member", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static void awaitQuietly(Future<?> f) {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("event=close_step_failed error={}", e.toString());
+    }
+  }
+
+  /** Answers 503 until the API is built, then hands every request to it. */
+  private static final class DelegatingHandler implements Handler<HttpServerRequest> {
+    volatile Handler<HttpServerRequest> target;
+
+    @Override
+    public void handle(HttpServerRequest request) {
+      Handler<HttpServerRequest> t = target;
+      if (t != null) {
+        t.handle(request);
+        return;
+      }
+      request.response().putHeader("Retry-After", "1");
+      ApiErrors.send(request.response(), ApiFamily.ofPath(request.path()), 503, "member is starting",
+          "starting");
+    }
+  }
+}

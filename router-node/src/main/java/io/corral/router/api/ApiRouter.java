@@ -1,0 +1,48 @@
+package io.corral.router.api;
+
+import io.corral.router.api.ollama.OllamaRoutes;
+import io.corral.router.api.openai.OpenAiRoutes;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.function.Consumer;
+
+/**
+ * Assembles a member's HTTP API and answers everything that matched nothing, or failed, in the shape of the API
+ * family the path belongs to: unknown route 404, wrong method 405, body over the limit 413.
+ */
+public final class ApiRouter {
+
+  private ApiRouter() {}
+
+  public static Router build(Vertx vertx, String memberName, long maxBodySize, MemberApi memberApi,
+      OllamaRoutes ollama, OpenAiRoutes openAi, Consumer<Router> extraRoutes) {
+    Router router = Router.router(vertx);
+    router.route().handler(new RequestIds(memberName));
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize).setHandleFileUploads(false);
+    memberApi.mount(router);
+    ollama.mount(router, body);
+    openAi.mount(router, body);
+    extraRoutes.accept(router);
+
+    router.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " "
+        + ctx.request().path(), "not_found"));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " is not allowed on "
+        + ctx.request().path(), "method_not_allowed"));
+    router.errorHandler(413, ctx -> error(ctx, 413, "request body is larger than the limit of " + maxBodySize
+        + " bytes", "body_too_large"));
+    router.errorHandler(400, ctx -> error(ctx, 400, "bad request", "bad_request"));
+    router.errorHandler(500, ctx -> error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown"
+        : ctx.failure().toString()), "internal_error"));
+    return router;
+  }
+
+  private static void error(RoutingContext ctx, int status, String message, String code) {
+    if (status == 413) {
+      // the rest of an oversized body is not read; closing is the only way to stop the client sending it
+      ctx.response().putHeader("Connection", "close");
+    }
+    ApiErrors.send(ctx.response(), ApiFamily.ofPath(ctx.request().path()), status, message, code);
+  }
+}

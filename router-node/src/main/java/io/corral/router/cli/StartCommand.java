@@ -1,0 +1,143 @@
+package io.corral.router.cli;
+
+import io.corral.router.RouterNode;
+import io.corral.router.config.ConfigLoader;
+import io.corral.router.config.RouterConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code corral start}: runs one member until SIGTERM/SIGINT. Every option also exists as a {@code CORRAL_*}
+ * environment variable and as a key in the {@code --config} file; flags win over env, env over the file.
+ */
+@Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run one corral member in the foreground until stopped (SIGTERM or Ctrl-C).",
+        "",
+        "Every option is also an env var (--hazelcast-port = CORRAL_HAZELCAST_PORT, --backend = CORRAL_BACKENDS "
+            + "as a comma list) and a key in the --config YAML/JSON file (hazelcastPort, backends).",
+        "Precedence: flags > env > config file > defaults."},
+    footer = {"",
+        "Examples:",
+        "  corral start --backend http://127.0.0.1:11434 --backend 'http://127.0.0.1:8081;slots=4'",
+        "  corral start --port 8001 --hazelcast-port 5702 --join 127.0.0.1:5701,127.0.0.1:5702",
+        "  corral start --host 0.0.0.0 --advertise 192.0.2.10 --join 192.0.2.11:5701   (serve the LAN)"})
+public final class StartCommand implements Callable<Integer> {
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file (env CORRAL_CONFIG).")
+  Path config;
+
+  @Option(names = "--host", paramLabel = "ADDR", description = "Interface the API binds to. Default 127.0.0.1; "
+      + "0.0.0.0 serves the LAN.")
+  String host;
+
+  @Option(names = "--port", paramLabel = "PORT", description = "API port (Ollama + OpenAI). Default 8000.")
+  String port;
+
+  @Option(names = "--advertise", paramLabel = "ADDR",
+      description = "Address other members and browsers use to reach this one. Default: --host.")
+  String advertise;
+
+  @Option(names = "--cluster-name", paramLabel = "NAME", description = "Only members with the same name form a "
+      + "cluster. Default corral.")
+  String clusterName;
+
+  @Option(names = "--hazelcast-port", paramLabel = "PORT", description = "First Hazelcast port to try (the next "
+      + "free one up is used if taken). Default 5701.")
+  String hazelcastPort;
+
+  @Option(names = "--join", paramLabel = "HOST:PORT", split = ",",
+      description = "Members to join (comma list or repeated). Default: 127.0.0.1:5701-5710 only.")
+  List<String> join;
+
+  @Option(names = "--multicast", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      description = "Find members by multicast (leaves loopback; off by default).")
+  String multicast;
+
+  @Option(names = "--backend", paramLabel = "URL[;slots=N][;kind=K]",
+      description = "A backend (repeatable). kind: ollama, llama-server, openai; found by probing when omitted. "
+          + "slots: concurrent requests (llama-server reports its own; default 1).")
+  List<String> backends;
+
+  @Option(names = "--probe-interval", paramLabel = "DURATION", description = "Backend health/model probe "
+      + "interval. Default 5s.")
+  String probeInterval;
+
+  @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Default 3s.")
+  String connectTimeout;
+
+  @Option(names = "--first-token-timeout", paramLabel = "DURATION",
+      description = "Wait for a backend's first byte (cold model loads are slow). Default 120s.")
+  String firstTokenTimeout;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "Silence allowed between chunks of a "
+      + "stream. Default 30s.")
+  String idleTimeout;
+
+  @Option(names = "--max-body-size", paramLabel = "SIZE", description = "Largest request body. Default 32MiB.")
+  String maxBodySize;
+
+  @Option(names = "--event-loops", paramLabel = "N", description = "Event loops serving the API. Default 2.")
+  String eventLoops;
+
+  @Option(names = "--dashboard-port", paramLabel = "PORT", description = "The leader's dashboard port. Default "
+      + "8080.")
+  String dashboardPort;
+
+  @Option(names = "--partition-count", paramLabel = "N", hidden = true)
+  String partitionCount;
+
+  /** The flags that were given, keyed by setting name, for {@link ConfigLoader}. */
+  Map<String, Object> givenFlags() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    put(m, "host", host);
+    put(m, "port", port);
+    put(m, "advertise", advertise);
+    put(m, "clusterName", clusterName);
+    put(m, "hazelcastPort", hazelcastPort);
+    put(m, "join", join);
+    put(m, "multicast", multicast);
+    put(m, "backends", backends);
+    put(m, "probeInterval", probeInterval);
+    put(m, "connectTimeout", connectTimeout);
+    put(m, "firstTokenTimeout", firstTokenTimeout);
+    put(m, "idleTimeout", idleTimeout);
+    put(m, "maxBodySize", maxBodySize);
+    put(m, "eventLoops", eventLoops);
+    put(m, "dashboardPort", dashboardPort);
+    put(m, "partitionCount", partitionCount);
+    return m;
+  }
+
+  private static void put(Map<String, Object> m, String key, Object value) {
+    if (value != null) {
+      m.put(key, value);
+    }
+  }
+
+  /** Resolves the configuration from flags, the environment and the config file. */
+  RouterConfig resolve(Map<String, String> env) {
+    return ConfigLoader.load(givenFlags(), env, config);
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    RouterConfig cfg = resolve(System.getenv());
+    RouterNode node = RouterNode.start(cfg);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      node.close();
+      stopped.countDown();
+    }, "corral-shutdown"));
+    System.out.println("corral member " + node.apiUrl() + " is serving (cluster '" + cfg.clusterName() + "', "
+        + node.member().members().size() + " member(s)); Ctrl-C stops it");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,225 @@
+package io.corral.router.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.corral.cluster.backends.BackendId;
+import io.corral.cluster.backends.BackendKind;
+import io.corral.discovery.BackendSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Merges configuration sources into one {@link RouterConfig}: flags > {@code CORRAL_*} env vars > config file
+ * (YAML or JSON) > defaults. Every setting has one name, written {@code camelCase} in files (kebab-case also
+ * accepted), {@code --kebab-case} as a flag and {@code CORRAL_UPPER_SNAKE} in the environment. Backends are the
+ * exception to "higher replaces lower": every source's backends are used, and for a backend named in several
+ * sources the highest source's options win.
+ */
+public final class ConfigLoader {
+
+  /** One setting: its name, default and parser. Defaults live here and nowhere else. */
+  private record Setting(String name, Object defaultValue, Function<Object, Object> parser) {
+    String flag() {
+      return "--" + name.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    String env() {
+      return "CORRAL_" + name.replaceAll("([A-Z])", "_$1").toUpperCase(Locale.ROOT);
+    }
+  }
+
+  private static final List<Setting> SETTINGS = List.of(
+      new Setting("host", "127.0.0.1", Values::string),
+      new Setting("port", 8000, Values::port),
+      new Setting("advertise", "", Values::string),
+      new Setting("clusterName", "corral", Values::string),
+      new Setting("hazelcastPort", 5701, Values::port),
+      new Setting("join", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
+      new Setting("multicast", false, Values::bool),
+      new Setting("backends", List.of(), ConfigLoader::backends),
+      new Setting("probeInterval", Duration.ofSeconds(5), Values::duration),
+      new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
+      new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
+      new Setting("idleTimeout", Duration.ofSeconds(30), Values::duration),
+      new Setting("maxBodySize", 32L << 20, Values::bytes),
+      new Setting("eventLoops", 2, Values::integer),
+      new Setting("dashboardPort", 8080, Values::port),
+      new Setting("partitionCount", 271, Values::integer));
+
+  /** Env var naming the config file when {@code --config} is not given. */
+  public static final String CONFIG_ENV = "CORRAL_CONFIG";
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private ConfigLoader() {}
+
+  /** The flag names this loader understands, for the CLI's help and validation. */
+  public static List<String> flagNames() {
+    return SETTINGS.stream().map(Setting::flag).toList();
+  }
+
+  /**
+   * Merges the sources.
+   *
+   * @param flags      settings given on the command line, keyed by setting name (camelCase); values as text
+   *                   or lists of text
+   * @param env        the process environment
+   * @param configFile file named by {@code --config}, or null to use {@code CORRAL_CONFIG} if set
+   * @throws ConfigException naming the setting, the source and what is allowed
+   */
+  public static RouterConfig load(Map<String, Object> flags, Map<String, String> env, Path configFile) {
+    Path file = configFile;
+    if (file == null && env.get(CONFIG_ENV) != null && !env.get(CONFIG_ENV).isBlank()) {
+      file = Path.of(env.get(CONFIG_ENV));
+    }
+    Map<String, Object> fromFile = file == null ? Map.of() : readFile(file);
+    Map<String, Object> merged = new LinkedHashMap<>();
+    List<BackendSpec> backends = new ArrayList<>();
+    for (Setting s : SETTINGS) {
+      Object value = s.defaultValue();
+      String source = "default";
+      if (fromFile.containsKey(s.name())) {
+        value = parse(s, fromFile.get(s.name()), "config file " + file);
+        source = "file";
+      }
+      if (env.containsKey(s.env())) {
+        value = parse(s, env.get(s.env()), "env " + s.env());
+        source = "env";
+      }
+      if (flags.containsKey(s.name())) {
+        value = parse(s, flags.get(s.name()), "flag " + s.flag());
+        source = "flag";
+      }
+      if (s.name().equals("backends")) {
+        // lowest first, so higher sources overwrite the options of a backend they also name
+        if (fromFile.containsKey("backends")) {
+          mergeBackends(backends, castBackends(parse(s, fromFile.get("backends"), "config file " + file)));
+        }
+        if (env.containsKey(s.env())) {
+          mergeBackends(backends, castBackends(parse(s, env.get(s.env()), "env " + s.env())));
+        }
+        if (flags.containsKey("backends")) {
+          mergeBackends(backends, castBackends(parse(s, flags.get("backends"), "flag --backend")));
+        }
+        value = backends;
+      }
+      merged.put(s.name(), value);
+      merged.put(s.name() + "#source", source);
+    }
+    @SuppressWarnings("unchecked")
+    List<String> join = (List<String>) merged.get("join");
+    try {
+      return new RouterConfig((String) merged.get("host"), (int) merged.get("port"),
+          emptyToNull((String) merged.get("advertise")), (String) merged.get("clusterName"),
+          (int) merged.get("hazelcastPort"), join, (boolean) merged.get("multicast"), backends,
+          (Duration) merged.get("probeInterval"), (Duration) merged.get("connectTimeout"),
+          (Duration) merged.get("firstTokenTimeout"), (Duration) merged.get("idleTimeout"),
+          ((Number) merged.get("maxBodySize")).longValue(), (int) merged.get("eventLoops"),
+          (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  private static Object parse(Setting s, Object raw, String source) {
+    try {
+      return s.parser().apply(raw);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("bad value for " + s.name() + " (" + source + "): " + e.getMessage());
+    }
+  }
+
+  private static Map<String, Object> readFile(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("config file " + file + " does not exist");
+    }
+    Object tree;
+    try {
+      // YAML is a superset of JSON, so one parser reads both
+      tree = YAML.readValue(Files.readString(file), Object.class);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("config file " + file + " is not valid YAML/JSON: "
+          + e.getOriginalMessage() + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+    }
+    if (tree == null) {
+      return Map.of();
+    }
+    if (!(tree instanceof Map<?, ?> map)) {
+      throw new ConfigException("config file " + file + " must be a mapping of setting: value");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String key = canonical(String.valueOf(e.getKey()));
+      if (key == null) {
+        throw new ConfigException("unknown setting '" + e.getKey() + "' in config file " + file + " (known: "
+            + String.join(", ", SETTINGS.stream().map(Setting::name).toList()) + ")");
+      }
+      out.put(key, e.getValue());
+    }
+    return out;
+  }
+
+  /** Maps {@code hazelcastPort}, {@code hazelcast-port} or {@code hazelcast_port} to the setting's name. */
+  private static String canonical(String key) {
+    String k = key.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
+    if (k.equals("backend")) {
+      return "backends";
+    }
+    for (Setting s : SETTINGS) {
+      if (s.name().toLowerCase(Locale.ROOT).equals(k)) {
+        return s.name();
+      }
+    }
+    return null;
+  }
+
+  private static Object backends(Object raw) {
+    List<BackendSpec> out = new ArrayList<>();
+    for (Object item : Values.list(raw)) {
+      if (item instanceof Map<?, ?> m) {
+        Object url = m.get("url");
+        if (url == null) {
+          throw new IllegalArgumentException("a backend entry needs 'url'");
+        }
+        for (Object k : m.keySet()) {
+          if (!List.of("url", "slots", "kind").contains(String.valueOf(k))) {
+            throw new IllegalArgumentException("unknown backend option '" + k + "' (allowed: url, slots, kind)");
+          }
+        }
+        out.add(new BackendSpec(BackendId.of(String.valueOf(url)),
+            m.get("kind") == null ? null : BackendKind.parse(String.valueOf(m.get("kind"))),
+            m.get("slots") == null ? null : Values.integer(m.get("slots"))));
+      } else {
+        out.add(BackendSpec.parse(Values.string(item)));
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<BackendSpec> castBackends(Object o) {
+    return (List<BackendSpec>) o;
+  }
+
+  private static void mergeBackends(List<BackendSpec> into, List<BackendSpec> higher) {
+    for (BackendSpec spec : higher) {
+      into.removeIf(b -> b.id().equals(spec.id()));
+      into.add(spec);
+    }
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

@@ -1,0 +1,85 @@
+package io.corral.router.config;
+
+import io.corral.discovery.BackendSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a member needs to run, after flags, env, file and defaults are merged (see {@link ConfigLoader}).
+ *
+ * @param host              interface the HTTP API binds to (127.0.0.1 unless told otherwise, like Ollama)
+ * @param port              HTTP API port (0 = pick a free one)
+ * @param advertise         address other members and the dashboard use to reach this member; null = host
+ * @param clusterName       members with different names never form one cluster
+ * @param hazelcastPort     first Hazelcast port
+ * @param join              peers to join ({@code host:port}); empty = look on 127.0.0.1 only
+ * @param multicast         opt-in multicast discovery
+ * @param backends          configured backends
+ * @param probeInterval     how often configured backends are fingerprinted and health-checked
+ * @param connectTimeout    connecting to a backend
+ * @param firstTokenTimeout waiting for a backend's first response byte (long enough for a cold model load)
+ * @param idleTimeout       silence allowed between chunks once streaming
+ * @param maxBodySize       largest accepted request body, bytes
+ * @param eventLoops        Vert.x event loops serving the API
+ * @param dashboardPort     the leader's dashboard port
+ * @param partitionCount    Hazelcast partitions (small values keep test clusters fast)
+ */
+public record RouterConfig(
+    String host,
+    int port,
+    String advertise,
+    String clusterName,
+    int hazelcastPort,
+    List<String> join,
+    boolean multicast,
+    List<BackendSpec> backends,
+    Duration probeInterval,
+    Duration connectTimeout,
+    Duration firstTokenTimeout,
+    Duration idleTimeout,
+    long maxBodySize,
+    int eventLoops,
+    int dashboardPort,
+    int partitionCount) {
+
+  public RouterConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(clusterName, "clusterName");
+    join = List.copyOf(join);
+    backends = List.copyOf(backends);
+    requirePositive("probeInterval", probeInterval);
+    requirePositive("connectTimeout", connectTimeout);
+    requirePositive("firstTokenTimeout", firstTokenTimeout);
+    requirePositive("idleTimeout", idleTimeout);
+    if (maxBodySize < 1) {
+      throw new ConfigException("maxBodySize must be at least 1 byte");
+    }
+    if (eventLoops < 1 || eventLoops > 64) {
+      throw new ConfigException("eventLoops must be 1-64, got " + eventLoops);
+    }
+    if (partitionCount < 1) {
+      throw new ConfigException("partitionCount must be >= 1");
+    }
+  }
+
+  private static void requirePositive(String name, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new ConfigException(name + " must be a positive duration");
+    }
+  }
+
+  /** The host other machines use to reach this member. */
+  public String advertisedHost() {
+    if (advertise != null && !advertise.isBlank()) {
+      return advertise;
+    }
+    return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+  }
+
+  public RouterConfig withPort(int newPort) {
+    return new RouterConfig(host, newPort, advertise, clusterName, hazelcastPort, join, multicast, backends,
+        probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
+        partitionCount);
+  }
+}

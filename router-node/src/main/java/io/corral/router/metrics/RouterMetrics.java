@@ -1,0 +1,61 @@
+package io.corral.router.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * corral's own meters, next to Vert.x's HTTP meters in the same registry. Names follow Prometheus conventions:
+ * {@code corral_requests_total{route,backend,status}}, {@code corral_request_duration_seconds{route,backend}},
+ * {@code corral_time_to_first_byte_seconds{route,backend}}, {@code corral_backend_in_flight{backend}}.
+ */
+public final class RouterMetrics {
+
+  private final PrometheusMeterRegistry registry;
+
+  public RouterMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Prometheus text exposition of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Records a finished request. {@code backend} is "none" when the request never reached one. */
+  public void requestFinished(String route, String backend, int status, Duration total) {
+    Counter.builder("corral_requests")
+        .description("Requests answered, by route, backend and status")
+        .tag("route", route).tag("backend", backend).tag("status", Integer.toString(status))
+        .register(registry).increment();
+    Timer.builder("corral_request_duration")
+        .description("Time from request arrival to the end of the response")
+        .tag("route", route).tag("backend", backend)
+        .publishPercentiles(0.5, 0.95, 0.99)
+        .register(registry).record(total);
+  }
+
+  /** Records when the backend's response headers arrived. */
+  public void firstByte(String route, String backend, Duration sinceArrival) {
+    Timer.builder("corral_time_to_first_byte")
+        .description("Time from request arrival to the backend's response headers")
+        .tag("route", route).tag("backend", backend)
+        .publishPercentiles(0.5, 0.95, 0.99)
+        .register(registry).record(sinceArrival);
+  }
+
+  /** Registers a gauge of this member's in-flight requests on a backend (idempotent per backend). */
+  public <T> void inFlightGauge(String backend, T source, ToDoubleFunction<T> value) {
+    io.micrometer.core.instrument.Gauge.builder("corral_backend_in_flight", source, value)
+        .description("Requests this member is running on the backend now")
+        .tag("backend", backend)
+        .register(registry);
+  }
+}

@@ -1,0 +1,270 @@
+package io.corral.router.proxy;
+
+import io.corral.cluster.backends.BackendId;
+import io.corral.router.api.ApiErrors;
+import io.corral.router.api.ApiFamily;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards one request to one backend and streams the answer back chunk by chunk, as it arrives.
+ *
+ * <p>Implementation notes. The response body is pumped by hand rather than with {@code pipeTo} because the pump
+ * also has to (1) respect back-pressure: when the client's write queue is full the backend response is paused,
+ * so a slow client never makes the router buffer a whole answer; (2) time the backend: a first-byte timeout
+ * (long, for cold model loads) until the response headers arrive, then an idle timeout between chunks, which
+ * does not run while the client is the one holding things up; (3) end a broken stream with an error record in
+ * the stream's own framing. A client that disconnects resets the upstream request, so the backend sees its
+ * connection closed and stops generating. Everything runs on the request's event loop.
+ */
+public final class StreamingProxy {
+
+  private static final Logger log = LoggerFactory.getLogger(StreamingProxy.class);
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final Duration firstByteTimeout;
+  private final Duration idleTimeout;
+
+  public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout) {
+    this.vertx = vertx;
+    this.client = client;
+    this.firstByteTimeout = firstByteTimeout;
+    this.idleTimeout = idleTimeout;
+  }
+
+  /**
+   * Sends {@code request} (whose body was read into {@code body}) to {@code backend} and streams the answer into
+   * {@code response}, which must already carry corral's own headers. The future never fails; it completes when
+   * the exchange is over, however it ended.
+   */
+  public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
+      BackendId backend, ApiFamily family, String requestId) {
+    Exchange ex = new Exchange(request, response, body, backend, family, requestId);
+    ex.start();
+    return ex.promise.future();
+  }
+
+  private final class Exchange {
+    final HttpServerRequest request;
+    final HttpServerResponse response;
+    final Buffer body;
+    final BackendId backend;
+    final ApiFamily family;
+    final String requestId;
+    final Promise<ProxyOutcome> promise = Promise.promise();
+    final long startNanos = System.nanoTime();
+
+    HttpClientRequest upstream;
+    HttpClientResponse upstreamResponse;
+    StreamFraming framing = StreamFraming.OTHER;
+    boolean atLineStart = true;
+    boolean pausedByClient;
+    long lastChunkNanos;
+    long firstByteNanos = -1;
+    long timerId = -1;
+    boolean finished;
+
+    Exchange(HttpServerRequest request, HttpServerResponse response, Buffer body, BackendId backend,
+        ApiFamily family, String requestId) {
+      this.request = request;
+      this.response = response;
+      this.body = body;
+      this.backend = backend;
+      this.family = family;
+      this.requestId = requestId;
+    }
+
+    void start() {
+      response.closeHandler(v -> clientGone());
+      RequestOptions options = new RequestOptions()
+          .setMethod(request.method())
+          .setHost(backend.host())
+          .setPort(backend.port())
+          .setSsl(backend.ssl())
+          .setURI(request.uri());
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+      ForwardedHeaders.copyRequestHeaders(request.headers(), headers);
+      headers.set("X-Request-Id", requestId);
+      options.setHeaders(headers);
+      timerId = vertx.setTimer(firstByteTimeout.toMillis(), id -> noFirstByte());
+      client.request(options).onComplete(ar -> {
+        if (finished) {
+          if (ar.succeeded()) {
+            ar.result().reset();
+          }
+          return;
+        }
+        if (ar.failed()) {
+          connectFailed(ar.cause());
+          return;
+        }
+        upstream = ar.result();
+        upstream.send(body).onComplete(sent -> {
+          if (sent.failed()) {
+            if (!finished) {
+              connectFailed(sent.cause());
+            }
+            return;
+          }
+          onResponse(sent.result());
+        });
+      });
+    }
+
+    void onResponse(HttpClientResponse resp) {
+      if (finished) {
+        upstream.reset();
+        return;
+      }
+      upstreamResponse = resp;
+      firstByteNanos = System.nanoTime() - startNanos;
+      lastChunkNanos = System.nanoTime();
+      cancelTimer();
+      response.setStatusCode(resp.statusCode());
+      if (resp.statusMessage() != null) {
+        response.setStatusMessage(resp.statusMessage());
+      }
+      ForwardedHeaders.copyResponseHeaders(resp.headers(), response.headers());
+      if (resp.getHeader("Content-Length") == null) {
+        response.setChunked(true);
+      }
+      framing = StreamFraming.of(resp.getHeader("Content-Type"));
+      resp.handler(this::onChunk);
+      resp.endHandler(v -> {
+        if (!finished) {
+          response.end();
+          finish(ProxyOutcome.Result.COMPLETED, resp.statusCode());
+        }
+      });
+      resp.exceptionHandler(err -> broken(ProxyOutcome.Result.BACKEND_FAILED,
+          "backend " + backend + " broke off the response: " + describe(err)));
+      armIdleTimer(idleTimeout.toMillis());
+    }
+
+    void onChunk(Buffer chunk) {
+      if (finished) {
+        return;
+      }
+      lastChunkNanos = System.nanoTime();
+      if (chunk.length() > 0) {
+        atLineStart = chunk.getByte(chunk.length() - 1) == '\n';
+      }
+      response.write(chunk);
+      if (response.writeQueueFull()) {
+        // the client reads slower than the backend writes: stop reading from the backend until it catches up
+        pausedByClient = true;
+        upstreamResponse.pause();
+        response.drainHandler(v -> {
+          pausedByClient = false;
+          lastChunkNanos = System.nanoTime();
+          if (!finished) {
+            upstreamResponse.resume();
+          }
+        });
+      }
+    }
+
+    void armIdleTimer(long delayMillis) {
+      timerId = vertx.setTimer(Math.max(1, delayMillis), id -> {
+        timerId = -1;
+        if (finished) {
+          return;
+        }
+        long silentMillis = (System.nanoTime() - lastChunkNanos) / 1_000_000;
+        if (pausedByClient || silentMillis < idleTimeout.toMillis()) {
+          armIdleTimer(idleTimeout.toMillis() - (pausedByClient ? 0 : silentMillis));
+          return;
+        }
+        broken(ProxyOutcome.Result.STALLED,
+            "backend " + backend + " stalled: no data for " + silentMillis + " ms (idle timeout " + idleTimeout
+                .toMillis() + " ms)");
+      });
+    }
+
+    void noFirstByte() {
+      timerId = -1;
+      if (finished) {
+        return;
+      }
+      resetUpstream();
+      ApiErrors.send(response, family, 504, "backend " + backend + " sent no response within "
+          + firstByteTimeout.toSeconds() + " s", "backend_timeout");
+      finish(ProxyOutcome.Result.NO_FIRST_BYTE, 504);
+    }
+
+    void connectFailed(Throwable err) {
+      ApiErrors.send(response, family, 502, "backend " + backend + " is unreachable: " + describe(err),
+          "backend_unreachable");
+      finish(ProxyOutcome.Result.CONNECT_FAILED, 502);
+    }
+
+    /** The backend failed after its headers reached us. */
+    void broken(ProxyOutcome.Result result, String message) {
+      if (finished) {
+        return;
+      }
+      log.warn("event=stream_broken request={} backend={} result={} reason=\"{}\"", requestId, backend, result,
+          message);
+      resetUpstream();
+      if (!response.headWritten()) {
+        ApiErrors.send(response, family, 502, message, "backend_error");
+        finish(result, 502);
+        return;
+      }
+      Buffer record = framing.errorRecord(message, atLineStart);
+      if (record != null) {
+        response.end(record);
+      } else {
+        response.reset();
+      }
+      finish(result, response.getStatusCode());
+    }
+
+    void clientGone() {
+      if (finished) {
+        return;
+      }
+      resetUpstream();
+      finish(ProxyOutcome.Result.CLIENT_GONE, 499);
+    }
+
+    void resetUpstream() {
+      if (upstream != null) {
+        upstream.reset();
+      }
+    }
+
+    void cancelTimer() {
+      if (timerId >= 0) {
+        vertx.cancelTimer(timerId);
+        timerId = -1;
+      }
+    }
+
+    void finish(ProxyOutcome.Result result, int status) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      cancelTimer();
+      promise.complete(new ProxyOutcome(result, status, firstByteNanos));
+    }
+  }
+
+  private static String describe(Throwable err) {
+    return err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+  }
+}
