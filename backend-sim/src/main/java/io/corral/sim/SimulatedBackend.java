@@ -146,6 +146,7 @@ public final class SimulatedBackend {
 
   /** Stops listening and closes every connection (stalled and waiting requests included). */
   public Future<Void> close() {
+    scheduler.close();
     return server == null ? Future.succeededFuture() : server.close();
   }
 

@@ -27,6 +27,7 @@ final class SlotScheduler {
   private long started;
   private long completed;
   private long cancelled;
+  private boolean closed;
 
   SlotScheduler(int slots) {
     this.slots = requireSlots(slots);
@@ -73,6 +74,14 @@ final class SlotScheduler {
     deliver(deliveries);
   }
 
+  /**
+   * Stops granting: the backend is shutting down, and a waiter must not get a slot freed by a connection that
+   * is being closed only to be closed itself a moment later.
+   */
+  synchronized void close() {
+    closed = true;
+  }
+
   synchronized int slots() {
     return slots;
   }
@@ -117,7 +126,7 @@ final class SlotScheduler {
   // Caller holds the lock.
   private List<Delivery> grantWhilePossible() {
     List<Delivery> deliveries = new ArrayList<>();
-    while (!waiting.isEmpty() && busy.cardinality() < slots) {
+    while (!closed && !waiting.isEmpty() && busy.cardinality() < slots) {
       Ticket ticket = waiting.removeFirst();
       // There is a free id below `slots`: busy ids below it are at most cardinality() < slots.
       int slotId = busy.nextClearBit(0);

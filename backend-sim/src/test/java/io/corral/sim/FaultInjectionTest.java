@@ -155,4 +155,19 @@ class FaultInjectionTest extends SimulatorTestBase {
     assertThat(ollama.faults().state()).isEqualTo(SimFaultState.NONE);
     assertThat(http.post(ollama, "/api/chat", chat("llama3")).ndjson()).hasSize(9);
   }
+
+  @Test
+  void closingTheBackendEndsStalledAndWaitingRequests() {
+    SimulatedBackend ollama = start(SimBackendOptions.ollama("llama3"));
+    ollama.faults().stallAfterChunks(1);
+    try (RawHttpConnection stalled = RawHttpConnection.open(vertx, ollama).post("/api/chat", streamedChat(4));
+        RawHttpConnection waiting = RawHttpConnection.open(vertx, ollama).post("/api/chat", streamedChat(4))) {
+      await().atMost(Duration.ofSeconds(2)).until(() -> ollama.stats().waiting() == 1);
+
+      TestHttp.await(ollama.close());
+
+      await().atMost(Duration.ofSeconds(2)).until(() -> stalled.closedByServer() && waiting.closedByServer());
+      assertThat(ollama.stats()).isEqualTo(new SimStats(0, 0, 1, 1, 0, 1));
+    }
+  }
 }

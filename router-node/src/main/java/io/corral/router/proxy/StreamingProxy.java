@@ -75,6 +75,7 @@ public final class StreamingProxy {
     long lastChunkNanos;
     long firstByteNanos = -1;
     long timerId = -1;
+    /** Set once the exchange is over or being torn down; every callback checks it first (resets re-enter). */
     boolean finished;
 
     Exchange(HttpServerRequest request, HttpServerResponse response, Buffer body, BackendId backend,
@@ -199,16 +200,16 @@ public final class StreamingProxy {
       if (finished) {
         return;
       }
+      finish(ProxyOutcome.Result.NO_FIRST_BYTE, 504);
       resetUpstream();
       ApiErrors.send(response, family, 504, "backend " + backend + " sent no response within "
           + firstByteTimeout.toSeconds() + " s", "backend_timeout");
-      finish(ProxyOutcome.Result.NO_FIRST_BYTE, 504);
     }
 
     void connectFailed(Throwable err) {
+      finish(ProxyOutcome.Result.CONNECT_FAILED, 502);
       ApiErrors.send(response, family, 502, "backend " + backend + " is unreachable: " + describe(err),
           "backend_unreachable");
-      finish(ProxyOutcome.Result.CONNECT_FAILED, 502);
     }
 
     /** The backend failed after its headers reached us. */
@@ -218,27 +219,28 @@ public final class StreamingProxy {
       }
       log.warn("event=stream_broken request={} backend={} result={} reason=\"{}\"", requestId, backend, result,
           message);
-      resetUpstream();
       if (!response.headWritten()) {
-        ApiErrors.send(response, family, 502, message, "backend_error");
         finish(result, 502);
+        resetUpstream();
+        ApiErrors.send(response, family, 502, message, "backend_error");
         return;
       }
+      finish(result, response.getStatusCode());
+      resetUpstream();
       Buffer record = framing.errorRecord(message, atLineStart);
       if (record != null) {
         response.end(record);
       } else {
         response.reset();
       }
-      finish(result, response.getStatusCode());
     }
 
     void clientGone() {
       if (finished) {
         return;
       }
-      resetUpstream();
       finish(ProxyOutcome.Result.CLIENT_GONE, 499);
+      resetUpstream();
     }
 
     void resetUpstream() {
