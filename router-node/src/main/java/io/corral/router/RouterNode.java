@@ -79,8 +79,8 @@ public final class RouterNode implements AutoCloseable {
   /** Starts a member with cluster settings derived from {@code config}. Blocking. */
   public static RouterNode start(RouterConfig config) {
     ClusterSettings defaults = ClusterSettings.loopbackDefaults();
-    ClusterSettings cluster = new ClusterSettings(config.clusterName(),
-        config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host(), config.advertise(), config.hazelcastPort(),
+    ClusterSettings cluster = new ClusterSettings(config.clusterName(), config.clusterBindAddress(),
+        config.advertise(), config.hazelcastPort(),
         defaults.portCount(), config.join(), config.multicast(), config.partitionCount(),
         defaults.heartbeatSeconds(), defaults.maxNoHeartbeatSeconds(), defaults.mergeDelaySeconds());
     return start(config, cluster, InstantSource.system());
@@ -110,6 +110,7 @@ public final class RouterNode implements AutoCloseable {
       RouterConfig bound = config.withPort(port);
       String name = bound.advertisedHost() + ":" + port;
       String apiUrl = "http://" + name;
+      handler.memberName = name;
 
       member = CorralMember.start(cluster, new MemberIdentity(name, apiUrl, clock.millis()));
       BackendRegistry backends = new BackendRegistry(member.hazelcast()).start();
@@ -235,6 +236,7 @@ public final class RouterNode implements AutoCloseable {
   /** Answers 503 until the API is built, then hands every request to it. */
   private static final class DelegatingHandler implements Handler<HttpServerRequest> {
     volatile Handler<HttpServerRequest> target;
+    volatile String memberName = "starting";
 
     @Override
     public void handle(HttpServerRequest request) {
@@ -243,7 +245,7 @@ public final class RouterNode implements AutoCloseable {
         t.handle(request);
         return;
       }
-      request.response().putHeader("Retry-After", "1");
+      request.response().putHeader("Retry-After", "1").putHeader("X-Corral-Member", memberName);
       ApiErrors.send(request.response(), ApiFamily.ofPath(request.path()), 503, "member is starting",
           "starting");
     }

@@ -43,6 +43,10 @@ public final class StartCommand implements Callable<Integer> {
       description = "Address other members and browsers use to reach this one. Default: --host.")
   String advertise;
 
+  @Option(names = "--interface", paramLabel = "ADDR", description = "Interface Hazelcast binds to. Default: --host "
+      + "if it is a specific address, else --advertise, else 127.0.0.1.")
+  String hazelcastInterface;
+
   @Option(names = "--cluster-name", paramLabel = "NAME", description = "Only members with the same name form a "
       + "cluster. Default corral.")
   String clusterName;
@@ -98,6 +102,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "host", host);
     put(m, "port", port);
     put(m, "advertise", advertise);
+    put(m, "interface", hazelcastInterface);
     put(m, "clusterName", clusterName);
     put(m, "hazelcastPort", hazelcastPort);
     put(m, "join", join);

@@ -41,6 +41,7 @@ public final class ConfigLoader {
       new Setting("host", "127.0.0.1", Values::string),
       new Setting("port", 8000, Values::port),
       new Setting("advertise", "", Values::string),
+      new Setting("interface", "", Values::string),
       new Setting("clusterName", "corral", Values::string),
       new Setting("hazelcastPort", 5701, Values::port),
       new Setting("join", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
@@ -86,18 +87,14 @@ public final class ConfigLoader {
     List<BackendSpec> backends = new ArrayList<>();
     for (Setting s : SETTINGS) {
       Object value = s.defaultValue();
-      String source = "default";
       if (fromFile.containsKey(s.name())) {
         value = parse(s, fromFile.get(s.name()), "config file " + file);
-        source = "file";
       }
       if (env.containsKey(s.env())) {
         value = parse(s, env.get(s.env()), "env " + s.env());
-        source = "env";
       }
       if (flags.containsKey(s.name())) {
         value = parse(s, flags.get(s.name()), "flag " + s.flag());
-        source = "flag";
       }
       if (s.name().equals("backends")) {
         // lowest first, so higher sources overwrite the options of a backend they also name
@@ -113,13 +110,13 @@ public final class ConfigLoader {
         value = backends;
       }
       merged.put(s.name(), value);
-      merged.put(s.name() + "#source", source);
     }
     @SuppressWarnings("unchecked")
     List<String> join = (List<String>) merged.get("join");
     try {
       return new RouterConfig((String) merged.get("host"), (int) merged.get("port"),
-          emptyToNull((String) merged.get("advertise")), (String) merged.get("clusterName"),
+          emptyToNull((String) merged.get("advertise")), emptyToNull((String) merged.get("interface")),
+          (String) merged.get("clusterName"),
           (int) merged.get("hazelcastPort"), join, (boolean) merged.get("multicast"), backends,
           (Duration) merged.get("probeInterval"), (Duration) merged.get("connectTimeout"),
           (Duration) merged.get("firstTokenTimeout"), (Duration) merged.get("idleTimeout"),

@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param host              interface the HTTP API binds to (127.0.0.1 unless told otherwise, like Ollama)
  * @param port              HTTP API port (0 = pick a free one)
  * @param advertise         address other members and the dashboard use to reach this member; null = host
+ * @param hazelcastInterface interface Hazelcast binds to; null = the API host when it is a specific address,
+ *                          else the advertised address, else 127.0.0.1
  * @param clusterName       members with different names never form one cluster
  * @param hazelcastPort     first Hazelcast port
  * @param join              peers to join ({@code host:port}); empty = look on 127.0.0.1 only
@@ -29,6 +31,7 @@ public record RouterConfig(
     String host,
     int port,
     String advertise,
+    String hazelcastInterface,
     String clusterName,
     int hazelcastPort,
     List<String> join,
@@ -77,8 +80,19 @@ public record RouterConfig(
     return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
   }
 
+  /** The address Hazelcast binds to: never a wildcard, so the cluster port is only where it was asked to be. */
+  public String clusterBindAddress() {
+    if (hazelcastInterface != null && !hazelcastInterface.isBlank()) {
+      return hazelcastInterface;
+    }
+    if (!host.equals("0.0.0.0") && !host.equals("::")) {
+      return host;
+    }
+    return advertise != null && !advertise.isBlank() ? advertise : "127.0.0.1";
+  }
+
   public RouterConfig withPort(int newPort) {
-    return new RouterConfig(host, newPort, advertise, clusterName, hazelcastPort, join, multicast, backends,
+    return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount);
   }
