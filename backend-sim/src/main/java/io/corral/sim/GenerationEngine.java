@@ -17,7 +17,7 @@ final class GenerationEngine {
   final SlotScheduler scheduler;
   final GenerationTotals totals;
   final LongSupplier nanoTime;
-  private volatile SimBackendOptions options;
+  private final SimBackendOptions options;
 
   GenerationEngine(Vertx vertx, SimBackendOptions options, SimFaults faults, SlotScheduler scheduler,
       GenerationTotals totals, LongSupplier nanoTime) {

@@ -134,10 +134,12 @@ final class GenerationRun {
 
   private void emit(int index) {
     String token = TokenText.token(index);
-    text.append(token);
     if (plan.stream()) {
       sendStreamHeaders();
       response.write(output.tokenChunk(index, token));
+    } else {
+      // Only a non-streamed body repeats the whole text; a long stream need not keep it.
+      text.append(token);
     }
   }
 

@@ -3,7 +3,7 @@ package io.corral.sim;
 /**
  * What a finished generation produced and how long each phase took, for the final chunk or body.
  *
- * @param text the whole generated text
+ * @param text the whole generated text (empty for streamed answers, whose chunks already carried it)
  * @param promptTokens tokens in the prompt
  * @param completionTokens tokens generated
  * @param slotId the slot that processed the request

@@ -36,7 +36,7 @@ public final class SimulatedBackend {
   private final ModelCatalog catalog;
   private final Router router;
   private final String host;
-  private HttpServer server;
+  private volatile HttpServer server;
 
   private SimulatedBackend(Vertx vertx, SimBackendOptions options, String host, InstantSource clock) {
     this.options = options;
