@@ -1,0 +1,35 @@
+package io.corral.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.corral.cluster.backends.BackendKind;
+import org.junit.jupiter.api.Test;
+
+class BackendSpecTest {
+
+  @Test
+  void aBareUrlIsNormalizedAndLeavesKindAndSlotsToProbing() {
+    BackendSpec s = BackendSpec.parse("http://LOCALHOST:11434/");
+    assertThat(s.id().value()).isEqualTo("http://localhost:11434");
+    assertThat(s.kind()).isNull();
+    assertThat(s.slots()).isNull();
+    assertThat(BackendSpec.parse("127.0.0.1:8081").id().value()).isEqualTo("http://127.0.0.1:8081");
+  }
+
+  @Test
+  void optionsFollowTheUrlAfterSemicolons() {
+    BackendSpec s = BackendSpec.parse("http://127.0.0.1:8081;slots=4;kind=llama");
+    assertThat(s.slots()).isEqualTo(4);
+    assertThat(s.kind()).isEqualTo(BackendKind.LLAMA_SERVER);
+  }
+
+  @Test
+  void badSpecsSayWhatIsWrong() {
+    assertThatThrownBy(() -> BackendSpec.parse("http://h:1;slots=many")).hasMessageContaining("bad slots");
+    assertThatThrownBy(() -> BackendSpec.parse("http://h:1;colour=red")).hasMessageContaining("unknown backend option");
+    assertThatThrownBy(() -> BackendSpec.parse("http://h:1;slots=0")).hasMessageContaining("1-4096");
+    assertThatThrownBy(() -> BackendSpec.parse("http://h:1;kind=vllm")).hasMessageContaining("unknown backend kind");
+    assertThatThrownBy(() -> BackendSpec.parse("http://h:1/v1")).hasMessageContaining("without a path");
+  }
+}
