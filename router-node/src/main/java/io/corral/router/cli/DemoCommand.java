@@ -77,8 +77,9 @@ public final class DemoCommand implements Callable<Integer> {
     SimFleet startedSims = sims;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (RouterNode n : nodes) {
-        n.close();
+      // newest first: the leader (the oldest) leaves last, so leadership does not hop during shutdown
+      for (int i = nodes.size() - 1; i >= 0; i--) {
+        nodes.get(i).close();
       }
       if (startedSims != null) {
         startedSims.close();
