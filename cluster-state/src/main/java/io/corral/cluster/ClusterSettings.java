@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param maxNoHeartbeatSeconds how long a silent (frozen) member is kept before it is removed
  * @param mergeDelaySeconds first and next split-brain merge run; members started at the same moment that formed
  *                          separate clusters merge after this delay (Hazelcast's default is 300 s)
+ * @param minClusterSize    split-brain protection of the slot ledger: with fewer members visible, this side
+ *                          refuses to grant (1 = off; see docs/operations.md for the trade-off)
  */
 public record ClusterSettings(
     String clusterName,
@@ -31,7 +33,8 @@ public record ClusterSettings(
     int partitionCount,
     int heartbeatSeconds,
     int maxNoHeartbeatSeconds,
-    int mergeDelaySeconds) {
+    int mergeDelaySeconds,
+    int minClusterSize) {
 
   public static final String DEFAULT_CLUSTER_NAME = "corral";
   public static final int DEFAULT_PORT = 5701;
@@ -61,17 +64,20 @@ public record ClusterSettings(
     if (mergeDelaySeconds < 1) {
       throw new IllegalArgumentException("mergeDelaySeconds must be >= 1");
     }
+    if (minClusterSize < 1) {
+      throw new IllegalArgumentException("minClusterSize must be >= 1");
+    }
   }
 
   /** Loopback-only defaults: the ones {@code corral start} uses without flags. */
   public static ClusterSettings loopbackDefaults() {
     return new ClusterSettings(DEFAULT_CLUSTER_NAME, "127.0.0.1", null, DEFAULT_PORT, 20, List.of(), false, 271, 1,
-        10, 5);
+        10, 5, 1);
   }
 
   /** Settings for a test cluster: its own name, ephemeral-ish ports, few partitions, fast failure detection. */
   public static ClusterSettings forTests(String clusterName, int port, List<String> members) {
-    return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2);
+    return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2, 1);
   }
 
   public String advertisedHost() {
@@ -80,11 +86,11 @@ public record ClusterSettings(
 
   public ClusterSettings withMembers(List<String> newMembers) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, newMembers, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize);
   }
 
-  public ClusterSettings withPort(int newPort) {
-    return new ClusterSettings(clusterName, bindHost, advertiseHost, newPort, portCount, members, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds);
+  public ClusterSettings withMinClusterSize(int size) {
+    return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, size);
   }
 }

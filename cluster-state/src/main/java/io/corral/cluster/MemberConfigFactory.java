@@ -1,11 +1,15 @@
 package io.corral.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.corral.cluster.backends.BackendRegistry;
+import io.corral.cluster.ledger.LedgerSerialization;
+import io.corral.cluster.ledger.SlotLedger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +26,8 @@ final class MemberConfigFactory {
   static final String ATTR_STARTED = "corral.started";
   /** Member attribute carrying a human name for the member (e.g. its API host:port). */
   static final String ATTR_NAME = "corral.name";
+
+  static final String LEDGER_PROTECTION = "corral-ledger-min-size";
 
   /** How many ports of the default join list we probe when no {@code --join} list is given. */
   private static final int DEFAULT_JOIN_SPAN = 10;
@@ -68,6 +74,14 @@ final class MemberConfigFactory {
     c.getMemberAttributeConfig().setAttribute(ATTR_STARTED, Long.toString(identity.startedAtMillis()));
 
     c.addMapConfig(new MapConfig(BackendRegistry.MAP_NAME).setBackupCount(1));
+    c.getSerializationConfig().addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization());
+    // OBJECT: the ledger is changed in place by entry processors on every request; no deserialize per operation
+    MapConfig ledger = new MapConfig(SlotLedger.MAP_NAME).setInMemoryFormat(InMemoryFormat.OBJECT).setBackupCount(1);
+    if (s.minClusterSize() > 1) {
+      c.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(LEDGER_PROTECTION, true, s.minClusterSize()));
+      ledger.setSplitBrainProtectionName(LEDGER_PROTECTION);
+    }
+    c.addMapConfig(ledger);
     return c;
   }
 

@@ -1,0 +1,41 @@
+package io.corral.cluster.ledger;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A request for a slot, as the ledger sees it.
+ *
+ * @param ticketId   made by the caller, unique per request; doubles as the lease id once granted, and makes a
+ *                   retried acquire idempotent
+ * @param memberId   the member holding the client's connection
+ * @param model      normalized model name (for queue statistics)
+ * @param priority   1-10, higher first
+ * @param candidates backends that can serve this request (up, serving the model through the API called), with
+ *                   the slots the caller believes they have: used only for a backend the ledger does not know yet
+ * @param strategy   how to pick among free candidates
+ * @param randomDraw a number the caller drew, used by {@link Strategy#RANDOM}
+ * @param maxDepth   the queue bound: over it the request is refused instead of queued
+ * @param agingCredit how many later arrivals one priority level may overtake (anti-starvation: a ticket's place
+ *                   is {@code seq - (priority - 5) * agingCredit}, fixed when it is queued)
+ */
+public record AcquireRequest(String ticketId, String memberId, String model, int priority,
+    List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit) {
+
+  /** A backend that can serve the request and the slots the caller's view gives it. */
+  public record Candidate(String backendId, int slots) {}
+
+  public AcquireRequest {
+    Objects.requireNonNull(ticketId, "ticketId");
+    Objects.requireNonNull(memberId, "memberId");
+    Objects.requireNonNull(strategy, "strategy");
+    model = model == null ? "" : model;
+    candidates = List.copyOf(candidates);
+    if (priority < 1 || priority > 10) {
+      throw new IllegalArgumentException("priority must be 1-10");
+    }
+    if (maxDepth < 0 || agingCredit < 0) {
+      throw new IllegalArgumentException("maxDepth and agingCredit must be >= 0");
+    }
+  }
+}

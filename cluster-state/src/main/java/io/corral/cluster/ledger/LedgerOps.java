@@ -1,0 +1,269 @@
+package io.corral.cluster.ledger;
+
+import com.hazelcast.core.ReadOnly;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The entry processors that change or read a {@link PoolLedger}. Each carries only its arguments; the decision
+ * is made by the ledger on the key's partition thread. Mutating ones run again on backups (the default backup
+ * processor is the processor itself), which is safe because the ledger decides deterministically.
+ */
+final class LedgerOps {
+
+  private LedgerOps() {}
+
+  /** Base: load (or create) the ledger, apply, store. */
+  abstract static class Mutating<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable {
+    @Override
+    public final R process(Map.Entry<String, PoolLedger> entry) {
+      PoolLedger ledger = entry.getValue() == null ? new PoolLedger() : entry.getValue();
+      R result = apply(ledger);
+      entry.setValue(ledger);
+      return result;
+    }
+
+    abstract R apply(PoolLedger ledger);
+
+    @Override
+    public int getFactoryId() {
+      return LedgerSerialization.FACTORY_ID;
+    }
+  }
+
+  /** Base for reads: no backup, no write. */
+  abstract static class Reading<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable,
+      ReadOnly {
+    @Override
+    public final R process(Map.Entry<String, PoolLedger> entry) {
+      return apply(entry.getValue() == null ? new PoolLedger() : entry.getValue());
+    }
+
+    abstract R apply(PoolLedger ledger);
+
+    @Override
+    public EntryProcessor<String, PoolLedger, R> getBackupProcessor() {
+      return null;
+    }
+
+    @Override
+    public int getFactoryId() {
+      return LedgerSerialization.FACTORY_ID;
+    }
+  }
+
+  static final class Acquire extends Mutating<AcquireResult> {
+    AcquireRequest request;
+
+    Acquire() {}
+
+    Acquire(AcquireRequest request) {
+      this.request = request;
+    }
+
+    @Override
+    AcquireResult apply(PoolLedger ledger) {
+      return ledger.acquire(request);
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.ACQUIRE;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      AcquireRequest r = request;
+      out.writeString(r.ticketId());
+      out.writeString(r.memberId());
+      out.writeString(r.model());
+      out.writeInt(r.priority());
+      out.writeInt(r.candidates().size());
+      for (AcquireRequest.Candidate c : r.candidates()) {
+        out.writeString(c.backendId());
+        out.writeInt(c.slots());
+      }
+      out.writeInt(r.strategy().ordinal());
+      out.writeLong(r.randomDraw());
+      out.writeInt(r.maxDepth());
+      out.writeInt(r.agingCredit());
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      String ticketId = in.readString();
+      String memberId = in.readString();
+      String model = in.readString();
+      int priority = in.readInt();
+      int n = in.readInt();
+      List<AcquireRequest.Candidate> candidates = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt()));
+      }
+      request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
+          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt());
+    }
+  }
+
+  /** Release a lease (or, with {@code cancel}, take a waiting ticket out of the queue). */
+  static final class Release extends Mutating<ReleaseResult> {
+    String id;
+    boolean cancel;
+
+    Release() {}
+
+    Release(String id, boolean cancel) {
+      this.id = id;
+      this.cancel = cancel;
+    }
+
+    @Override
+    ReleaseResult apply(PoolLedger ledger) {
+      return cancel ? ledger.cancel(id) : ledger.release(id);
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.RELEASE;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(id);
+      out.writeBoolean(cancel);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      id = in.readString();
+      cancel = in.readBoolean();
+    }
+  }
+
+  static final class SetCapacity extends Mutating<ReleaseResult> {
+    String backendId;
+    int slots;
+    boolean available;
+
+    SetCapacity() {}
+
+    SetCapacity(String backendId, int slots, boolean available) {
+      this.backendId = backendId;
+      this.slots = slots;
+      this.available = available;
+    }
+
+    @Override
+    ReleaseResult apply(PoolLedger ledger) {
+      return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.setCapacity(backendId, slots, available));
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.SET_CAPACITY;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(backendId);
+      out.writeInt(slots);
+      out.writeBoolean(available);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      backendId = in.readString();
+      slots = in.readInt();
+      available = in.readBoolean();
+    }
+  }
+
+  static final class PurgeMember extends Mutating<ReleaseResult> {
+    String memberId;
+
+    PurgeMember() {}
+
+    PurgeMember(String memberId) {
+      this.memberId = memberId;
+    }
+
+    @Override
+    ReleaseResult apply(PoolLedger ledger) {
+      return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.purgeMember(memberId));
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.PURGE_MEMBER;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(memberId);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      memberId = in.readString();
+    }
+  }
+
+  /** Reads what a member holds ({@code memberId} set) or which members hold anything (null). */
+  static final class Holdings extends Reading<List<String>> {
+    String memberId;
+
+    Holdings() {}
+
+    Holdings(String memberId) {
+      this.memberId = memberId;
+    }
+
+    @Override
+    List<String> apply(PoolLedger ledger) {
+      return memberId == null ? new ArrayList<>(ledger.membersHolding()) : ledger.idsOf(memberId);
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.HOLDINGS;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(memberId);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      memberId = in.readString();
+    }
+  }
+
+  static final class Snapshot extends Reading<LedgerSnapshot> {
+    @Override
+    LedgerSnapshot apply(PoolLedger ledger) {
+      return ledger.snapshot();
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.SNAPSHOT;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {
+      // no arguments
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) {
+      // no arguments
+    }
+  }
+}

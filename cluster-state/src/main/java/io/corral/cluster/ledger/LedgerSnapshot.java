@@ -1,0 +1,37 @@
+package io.corral.cluster.ledger;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A read-only picture of one pool's ledger, for {@code /api/cluster}, metrics and tests.
+ *
+ * @param backends       every backend the ledger knows, with its slots and leases
+ * @param queueDepth     tickets waiting
+ * @param depthByPriority waiting tickets per priority (1-10)
+ * @param depthByModel   waiting tickets per model
+ * @param leasesByMember leases held per member
+ * @param nextSeq        the next arrival sequence number (how many requests the pool has seen)
+ */
+public record LedgerSnapshot(List<BackendLoad> backends, int queueDepth, Map<Integer, Integer> depthByPriority,
+    Map<String, Integer> depthByModel, Map<String, Integer> leasesByMember, long nextSeq) {
+
+  public LedgerSnapshot {
+    backends = List.copyOf(backends);
+    depthByPriority = Map.copyOf(depthByPriority);
+    depthByModel = Map.copyOf(depthByModel);
+    leasesByMember = Map.copyOf(leasesByMember);
+  }
+
+  /** One backend's capacity and use across the whole cluster. */
+  public record BackendLoad(String backendId, int slots, boolean available, int inFlight) {}
+
+  public static LedgerSnapshot empty() {
+    return new LedgerSnapshot(List.of(), 0, Map.of(), Map.of(), Map.of(), 0);
+  }
+
+  public int inFlight(String backendId) {
+    return backends.stream().filter(b -> b.backendId().equals(backendId)).mapToInt(BackendLoad::inFlight)
+        .findFirst().orElse(0);
+  }
+}

@@ -1,0 +1,385 @@
+package io.corral.cluster.ledger;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One pool's slot leases and waiting tickets: everything that must agree across the cluster, in one value that
+ * only entry processors change, so every decision is atomic.
+ *
+ * <p>Implementation notes. (1) Deterministic: no clock, random or UUID here; decisions iterate only sorted
+ * structures ({@link TreeMap}, {@link TreeSet}), so a backup replica that re-runs the same operation on its copy
+ * decides the same. (2) Idempotent by id: tickets and leases are keyed by the caller's ticket id, and ended ids
+ * are remembered (bounded) so a retried operation changes nothing. (3) In-flight is the size of a backend's lease
+ * set, never a counter. (4) Work-conserving: every step that frees capacity ({@link #release}, a capacity
+ * increase, purging a member) ends with {@link #dispatch()}, so a free slot never coexists with a waiting
+ * ticket that could use it; hence an acquire that finds a free candidate slot never overtakes anyone. (5) Order:
+ * waiting tickets sort by {@code seq - (priority - 5) * agingCredit}, then by seq; the sequence is assigned here.
+ *
+ * <p>Not thread-safe: Hazelcast runs entry processors on the key's partition thread, one at a time.
+ */
+public final class PoolLedger implements IdentifiedDataSerializable {
+
+  static final int MAX_TOMBSTONES = 256;
+  static final int MAX_ENDED = 4096;
+
+  private long nextSeq;
+  private long rotation;
+  private final TreeMap<String, BackendSlots> backends = new TreeMap<>();
+  private final TreeMap<String, Lease> leases = new TreeMap<>();
+  private final TreeMap<TicketKey, Ticket> waiting = new TreeMap<>();
+  /** Lookup only (never iterated), so HashMap order cannot leak into decisions. */
+  private final Map<String, TicketKey> waitingById = new HashMap<>();
+  private final LinkedHashSet<String> tombstones = new LinkedHashSet<>();
+  private final ArrayDeque<String> endedOrder = new ArrayDeque<>();
+  private final Set<String> ended = new HashSet<>();
+
+  public PoolLedger() {}
+
+  // ---- operations (called from entry processors) ----
+
+  public AcquireResult acquire(AcquireRequest r) {
+    if (tombstones.contains(r.memberId())) {
+      return AcquireResult.refused(AcquireResult.Outcome.MEMBER_DEAD, "member " + r.memberId() + " left the cluster");
+    }
+    Lease held = leases.get(r.ticketId());
+    if (held != null) {
+      return AcquireResult.granted(held.backendId());
+    }
+    TicketKey queuedKey = waitingById.get(r.ticketId());
+    if (queuedKey != null) {
+      return AcquireResult.queued(waiting.headMap(queuedKey).size());
+    }
+    if (ended.contains(r.ticketId())) {
+      return AcquireResult.refused(AcquireResult.Outcome.ALREADY_ENDED, "ticket " + r.ticketId() + " has ended");
+    }
+    List<String> candidateIds = new ArrayList<>();
+    for (AcquireRequest.Candidate c : r.candidates()) {
+      backends.computeIfAbsent(c.backendId(), id -> new BackendSlots(Math.max(0, c.slots()), true));
+      candidateIds.add(c.backendId());
+    }
+    candidateIds = new ArrayList<>(new TreeSet<>(candidateIds));
+    List<String> free = freeAmong(candidateIds);
+    if (!free.isEmpty()) {
+      String chosen = pick(free, r.strategy(), r.randomDraw());
+      grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), nextSeq++));
+      return AcquireResult.granted(chosen);
+    }
+    boolean anyUsable = candidateIds.stream().map(backends::get).anyMatch(b -> b.available && b.slots > 0);
+    if (!anyUsable) {
+      return AcquireResult.refused(AcquireResult.Outcome.NO_CAPACITY, "no candidate backend has usable slots");
+    }
+    if (waiting.size() >= r.maxDepth()) {
+      return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL,
+          "queue is full (" + waiting.size() + " waiting, limit " + r.maxDepth() + ")");
+    }
+    long seq = nextSeq++;
+    TicketKey key = new TicketKey(seq - (long) (r.priority() - 5) * r.agingCredit(), seq);
+    waiting.put(key, new Ticket(r.ticketId(), r.memberId(), r.model(), r.priority(), seq, candidateIds,
+        r.strategy(), r.randomDraw()));
+    waitingById.put(r.ticketId(), key);
+    return AcquireResult.queued(waiting.headMap(key).size());
+  }
+
+  /** Frees a lease and hands the freed slot to the best waiting ticket that can use it. */
+  public ReleaseResult release(String leaseId) {
+    Lease lease = leases.remove(leaseId);
+    if (lease == null) {
+      return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, List.of());
+    }
+    BackendSlots b = backends.get(lease.backendId());
+    if (b != null) {
+      b.leases.remove(leaseId);
+    }
+    markEnded(leaseId);
+    return new ReleaseResult(ReleaseResult.Outcome.RELEASED, dispatch());
+  }
+
+  /** WAITING -> CANCELLED. A ticket found GRANTED is reported so the canceller releases it. */
+  public ReleaseResult cancel(String ticketId) {
+    TicketKey key = waitingById.remove(ticketId);
+    if (key != null) {
+      waiting.remove(key);
+      markEnded(ticketId);
+      return new ReleaseResult(ReleaseResult.Outcome.CANCELLED, List.of());
+    }
+    if (leases.containsKey(ticketId)) {
+      return new ReleaseResult(ReleaseResult.Outcome.WAS_GRANTED, List.of());
+    }
+    return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, List.of());
+  }
+
+  /** Sets a backend's slots and whether it takes new requests; more capacity is handed out at once. */
+  public List<Grant> setCapacity(String backendId, int slots, boolean available) {
+    BackendSlots b = backends.computeIfAbsent(backendId, id -> new BackendSlots(0, false));
+    b.slots = Math.max(0, slots);
+    b.available = available;
+    return dispatch();
+  }
+
+  /**
+   * A member left: its leases are freed, its tickets dropped, and its id tombstoned so its late operations are
+   * refused. Idempotent.
+   */
+  public List<Grant> purgeMember(String memberId) {
+    tombstones.add(memberId);
+    while (tombstones.size() > MAX_TOMBSTONES) {
+      tombstones.remove(tombstones.iterator().next());
+    }
+    for (Lease l : List.copyOf(leases.values())) {
+      if (l.memberId().equals(memberId)) {
+        leases.remove(l.leaseId());
+        BackendSlots b = backends.get(l.backendId());
+        if (b != null) {
+          b.leases.remove(l.leaseId());
+        }
+        markEnded(l.leaseId());
+      }
+    }
+    for (Map.Entry<TicketKey, Ticket> e : List.copyOf(waiting.entrySet())) {
+      if (e.getValue().memberId().equals(memberId)) {
+        waiting.remove(e.getKey());
+        waitingById.remove(e.getValue().ticketId());
+        markEnded(e.getValue().ticketId());
+      }
+    }
+    return dispatch();
+  }
+
+  /** Lease and ticket ids a member holds, for its reconciliation against its live requests. */
+  public List<String> idsOf(String memberId) {
+    List<String> out = new ArrayList<>();
+    leases.values().stream().filter(l -> l.memberId().equals(memberId)).forEach(l -> out.add(l.leaseId()));
+    waiting.values().stream().filter(t -> t.memberId().equals(memberId)).forEach(t -> out.add(t.ticketId()));
+    return out;
+  }
+
+  /** Every member id that holds a lease or a ticket. */
+  public Set<String> membersHolding() {
+    Set<String> out = new TreeSet<>();
+    leases.values().forEach(l -> out.add(l.memberId()));
+    waiting.values().forEach(t -> out.add(t.memberId()));
+    return out;
+  }
+
+  public boolean isTombstoned(String memberId) {
+    return tombstones.contains(memberId);
+  }
+
+  /**
+   * Hands free slots to waiting tickets, best first, until no waiting ticket can use any free slot. A later
+   * ticket may take a slot an earlier one cannot use (a different model's backend): that overtakes nobody.
+   */
+  List<Grant> dispatch() {
+    if (waiting.isEmpty()) {
+      return List.of();
+    }
+    int free = 0;
+    for (BackendSlots b : backends.values()) {
+      if (b.available) {
+        free += Math.max(0, b.slots - b.leases.size());
+      }
+    }
+    List<Grant> grants = new ArrayList<>();
+    for (Map.Entry<TicketKey, Ticket> e : List.copyOf(waiting.entrySet())) {
+      if (free == 0) {
+        break;
+      }
+      Ticket t = e.getValue();
+      List<String> candidates = freeAmong(t.candidates());
+      if (candidates.isEmpty()) {
+        continue;
+      }
+      String chosen = pick(candidates, t.strategy(), t.randomDraw());
+      waiting.remove(e.getKey());
+      waitingById.remove(t.ticketId());
+      grant(new Lease(t.ticketId(), chosen, t.memberId(), t.model(), t.priority(), t.seq()));
+      grants.add(new Grant(t.ticketId(), t.memberId(), chosen));
+      free--;
+    }
+    return grants;
+  }
+
+  public LedgerSnapshot snapshot() {
+    List<LedgerSnapshot.BackendLoad> loads = new ArrayList<>();
+    backends.forEach((id, b) -> loads.add(new LedgerSnapshot.BackendLoad(id, b.slots, b.available,
+        b.leases.size())));
+    Map<Integer, Integer> byPriority = new TreeMap<>();
+    Map<String, Integer> byModel = new TreeMap<>();
+    for (Ticket t : waiting.values()) {
+      byPriority.merge(t.priority(), 1, Integer::sum);
+      byModel.merge(t.model(), 1, Integer::sum);
+    }
+    Map<String, Integer> byMember = new TreeMap<>();
+    leases.values().forEach(l -> byMember.merge(l.memberId(), 1, Integer::sum));
+    return new LedgerSnapshot(loads, waiting.size(), byPriority, byModel, byMember, nextSeq);
+  }
+
+  // ---- internals ----
+
+  private List<String> freeAmong(List<String> candidateIds) {
+    List<String> free = new ArrayList<>();
+    for (String id : candidateIds) {
+      BackendSlots b = backends.get(id);
+      if (b != null && b.available && b.leases.size() < b.slots) {
+        free.add(id);
+      }
+    }
+    return free;
+  }
+
+  private String pick(List<String> free, Strategy strategy, long randomDraw) {
+    return switch (strategy) {
+      case RANDOM -> free.get((int) Math.floorMod(randomDraw, (long) free.size()));
+      case ROUND_ROBIN -> free.get((int) Math.floorMod(rotation++, (long) free.size()));
+      case LEAST_LOADED -> {
+        double best = Double.MAX_VALUE;
+        List<String> ties = new ArrayList<>();
+        for (String id : free) {
+          BackendSlots b = backends.get(id);
+          double load = b.leases.size() / (double) b.slots;
+          if (load < best - 1e-9) {
+            best = load;
+            ties.clear();
+            ties.add(id);
+          } else if (Math.abs(load - best) <= 1e-9) {
+            ties.add(id);
+          }
+        }
+        yield ties.get((int) Math.floorMod(rotation++, (long) ties.size()));
+      }
+    };
+  }
+
+  private void grant(Lease lease) {
+    leases.put(lease.leaseId(), lease);
+    backends.get(lease.backendId()).leases.add(lease.leaseId());
+  }
+
+  private void markEnded(String id) {
+    if (ended.add(id)) {
+      endedOrder.addLast(id);
+      while (endedOrder.size() > MAX_ENDED) {
+        ended.remove(endedOrder.removeFirst());
+      }
+    }
+  }
+
+  // ---- values ----
+
+  static final class BackendSlots {
+    int slots;
+    boolean available;
+    final TreeSet<String> leases = new TreeSet<>();
+
+    BackendSlots(int slots, boolean available) {
+      this.slots = slots;
+      this.available = available;
+    }
+  }
+
+  record Lease(String leaseId, String backendId, String memberId, String model, int priority, long seq) {}
+
+  record Ticket(String ticketId, String memberId, String model, int priority, long seq, List<String> candidates,
+      Strategy strategy, long randomDraw) {}
+
+  record TicketKey(long sortKey, long seq) implements Comparable<TicketKey> {
+    @Override
+    public int compareTo(TicketKey o) {
+      int c = Long.compare(sortKey, o.sortKey);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+  }
+
+  // ---- serialization ----
+
+  @Override
+  public int getFactoryId() {
+    return LedgerSerialization.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return LedgerSerialization.POOL_LEDGER;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(nextSeq);
+    out.writeLong(rotation);
+    out.writeInt(backends.size());
+    for (Map.Entry<String, BackendSlots> e : backends.entrySet()) {
+      out.writeString(e.getKey());
+      out.writeInt(e.getValue().slots);
+      out.writeBoolean(e.getValue().available);
+    }
+    out.writeInt(leases.size());
+    for (Lease l : leases.values()) {
+      out.writeString(l.leaseId());
+      out.writeString(l.backendId());
+      out.writeString(l.memberId());
+      out.writeString(l.model());
+      out.writeInt(l.priority());
+      out.writeLong(l.seq());
+    }
+    out.writeInt(waiting.size());
+    for (Map.Entry<TicketKey, Ticket> e : waiting.entrySet()) {
+      Ticket t = e.getValue();
+      out.writeLong(e.getKey().sortKey());
+      out.writeString(t.ticketId());
+      out.writeString(t.memberId());
+      out.writeString(t.model());
+      out.writeInt(t.priority());
+      out.writeLong(t.seq());
+      out.writeStringArray(t.candidates().toArray(String[]::new));
+      out.writeInt(t.strategy().ordinal());
+      out.writeLong(t.randomDraw());
+    }
+    out.writeStringArray(tombstones.toArray(String[]::new));
+    out.writeStringArray(endedOrder.toArray(String[]::new));
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    nextSeq = in.readLong();
+    rotation = in.readLong();
+    int nb = in.readInt();
+    for (int i = 0; i < nb; i++) {
+      String id = in.readString();
+      backends.put(id, new BackendSlots(in.readInt(), in.readBoolean()));
+    }
+    int nl = in.readInt();
+    for (int i = 0; i < nl; i++) {
+      Lease l = new Lease(in.readString(), in.readString(), in.readString(), in.readString(), in.readInt(),
+          in.readLong());
+      leases.put(l.leaseId(), l);
+      backends.computeIfAbsent(l.backendId(), id -> new BackendSlots(0, false)).leases.add(l.leaseId());
+    }
+    int nw = in.readInt();
+    for (int i = 0; i < nw; i++) {
+      long sortKey = in.readLong();
+      Ticket t = new Ticket(in.readString(), in.readString(), in.readString(), in.readInt(), in.readLong(),
+          List.of(in.readStringArray()), Strategy.values()[in.readInt()], in.readLong());
+      TicketKey key = new TicketKey(sortKey, t.seq());
+      waiting.put(key, t);
+      waitingById.put(t.ticketId(), key);
+    }
+    tombstones.addAll(List.of(in.readStringArray()));
+    for (String id : in.readStringArray()) {
+      endedOrder.addLast(id);
+      ended.add(id);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.corral.cluster.ledger;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The cluster-wide ledger of slot leases and waiting tickets ({@value #MAP_NAME}), one entry per pool (one pool,
+ * {@value #DEFAULT_POOL}, serves the whole fleet for now). Every change is one entry processor on the pool's key,
+ * so granting is atomic across the cluster: acquire and release are the two round trips of the fast path.
+ *
+ * <p>Thread-safety: every method is asynchronous and safe from any thread, including event loops; the stages
+ * complete on Hazelcast threads (bridge them back with {@code Future.fromCompletionStage(stage, context)}).
+ */
+public final class SlotLedger {
+
+  public static final String MAP_NAME = "corral.ledger";
+  public static final String DEFAULT_POOL = "default";
+
+  private final IMap<String, PoolLedger> map;
+  private final String pool;
+
+  public SlotLedger(HazelcastInstance hazelcast) {
+    this(hazelcast, DEFAULT_POOL);
+  }
+
+  public SlotLedger(HazelcastInstance hazelcast, String pool) {
+    this.map = hazelcast.getMap(MAP_NAME);
+    this.pool = pool;
+  }
+
+  /** The pool this ledger entry belongs to. */
+  public String pool() {
+    return pool;
+  }
+
+  /** Grants a slot on a free candidate, or queues the ticket, or refuses. Idempotent by ticket id. */
+  public CompletionStage<AcquireResult> acquire(AcquireRequest request) {
+    return map.submitToKey(pool, new LedgerOps.Acquire(request));
+  }
+
+  /** Frees a lease; the result lists waiting tickets that got the slot. Idempotent. */
+  public CompletionStage<ReleaseResult> release(String leaseId) {
+    return map.submitToKey(pool, new LedgerOps.Release(leaseId, false));
+  }
+
+  /** Takes a waiting ticket out of the queue; {@link ReleaseResult.Outcome#WAS_GRANTED} means release it. */
+  public CompletionStage<ReleaseResult> cancel(String ticketId) {
+    return map.submitToKey(pool, new LedgerOps.Release(ticketId, true));
+  }
+
+  /** Sets a backend's slots and availability; the result lists tickets granted from new capacity. */
+  public CompletionStage<List<Grant>> setCapacity(String backendId, int slots, boolean available) {
+    return map.submitToKey(pool, new LedgerOps.SetCapacity(backendId, slots, available))
+        .thenApply(ReleaseResult::grants);
+  }
+
+  /** Frees a departed member's leases, drops its tickets and refuses its late operations. Idempotent. */
+  public CompletionStage<List<Grant>> purgeMember(String memberId) {
+    return map.submitToKey(pool, new LedgerOps.PurgeMember(memberId)).thenApply(ReleaseResult::grants);
+  }
+
+  /** Lease and ticket ids the member holds in the ledger. */
+  public CompletionStage<List<String>> idsOf(String memberId) {
+    return map.submitToKey(pool, new LedgerOps.Holdings(memberId));
+  }
+
+  /** Member ids that hold any lease or ticket. */
+  public CompletionStage<List<String>> membersHolding() {
+    return map.submitToKey(pool, new LedgerOps.Holdings(null));
+  }
+
+  public CompletionStage<LedgerSnapshot> snapshot() {
+    return map.submitToKey(pool, new LedgerOps.Snapshot());
+  }
+}

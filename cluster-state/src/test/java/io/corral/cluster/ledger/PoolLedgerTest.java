@@ -1,0 +1,209 @@
+package io.corral.cluster.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.internal.serialization.InternalSerializationService;
+import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import io.corral.cluster.ledger.AcquireResult.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The ledger's rules, applied directly (the entry processors only call these). */
+class PoolLedgerTest {
+
+  static final String A = "http://127.0.0.1:1";
+  static final String B = "http://127.0.0.1:2";
+
+  PoolLedger ledger;
+  int n;
+
+  @BeforeEach
+  void twoBackendsWithTwoSlotsEach() {
+    ledger = new PoolLedger();
+    ledger.setCapacity(A, 2, true);
+    ledger.setCapacity(B, 2, true);
+  }
+
+  AcquireRequest req(String id, String member, int priority, String... backends) {
+    List<AcquireRequest.Candidate> c = new ArrayList<>();
+    for (String b : backends.length == 0 ? new String[] {A, B} : backends) {
+      c.add(new AcquireRequest.Candidate(b, 2));
+    }
+    return new AcquireRequest(id, member, "m", priority, c, Strategy.LEAST_LOADED, n++, 100, 100);
+  }
+
+  AcquireResult acquire(String id) {
+    return ledger.acquire(req(id, "member-a", 5));
+  }
+
+  @Test
+  void grantsUpToEachBackendsSlotsAndThenQueues() {
+    for (int i = 0; i < 4; i++) {
+      assertThat(acquire("r" + i).outcome()).isEqualTo(Outcome.GRANTED);
+    }
+    assertThat(ledger.snapshot().backends()).allSatisfy(b -> assertThat(b.inFlight()).isEqualTo(2));
+    AcquireResult fifth = acquire("r4");
+    assertThat(fifth.outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(fifth.position()).isZero();
+    assertThat(ledger.snapshot().queueDepth()).isEqualTo(1);
+  }
+
+  @Test
+  void leastLoadedSpreadsAcrossBackends() {
+    String first = acquire("r0").backendId();
+    String second = acquire("r1").backendId();
+    assertThat(first).isNotEqualTo(second);
+  }
+
+  @Test
+  void aFreedSlotGoesToTheEarliestWaitingTicketWhicheverMemberHoldsIt() {
+    for (int i = 0; i < 4; i++) {
+      acquire("r" + i);
+    }
+    ledger.acquire(req("b1", "member-b", 5));
+    ledger.acquire(req("c1", "member-c", 5));
+    ReleaseResult r = ledger.release("r0");
+    assertThat(r.outcome()).isEqualTo(ReleaseResult.Outcome.RELEASED);
+    assertThat(r.grants()).singleElement().satisfies(g -> {
+      assertThat(g.ticketId()).isEqualTo("b1");
+      assertThat(g.memberId()).isEqualTo("member-b");
+    });
+    assertThat(ledger.release("r1").grants()).extracting(Grant::ticketId).containsExactly("c1");
+  }
+
+  @Test
+  void higherPriorityIsServedFirstButAgingBoundsHowFarItJumps() {
+    for (int i = 0; i < 4; i++) {
+      acquire("r" + i);
+    }
+    ledger.acquire(req("low", "member-a", 5));
+    ledger.acquire(req("urgent", "member-a", 10));
+    assertThat(ledger.release("r0").grants()).extracting(Grant::ticketId).containsExactly("urgent");
+
+    // with an aging credit of 2, priority 6 ranks like an arrival 2 places earlier: it passes p5b but not p5a
+    // (a tie goes to the earlier arrival)
+    PoolLedger aged = new PoolLedger();
+    aged.setCapacity(A, 1, true);
+    AcquireRequest.Candidate ca = new AcquireRequest.Candidate(A, 1);
+    aged.acquire(new AcquireRequest("busy", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    aged.acquire(new AcquireRequest("p5a", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    aged.acquire(new AcquireRequest("p5b", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    aged.acquire(new AcquireRequest("p6", "m", "x", 6, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    List<String> order = new ArrayList<>();
+    String current = "busy";
+    for (int i = 0; i < 3; i++) {
+      current = aged.release(current).grants().get(0).ticketId();
+      order.add(current);
+    }
+    assertThat(order).containsExactly("p5a", "p6", "p5b");
+  }
+
+  @Test
+  void aNewRequestNeverOvertakesWaitingOnesForTheSameBackends() {
+    for (int i = 0; i < 4; i++) {
+      acquire("r" + i);
+    }
+    acquire("w1");
+    ledger.release("r0");
+    // the freed slot went to w1, so a newcomer finds no free slot and queues
+    assertThat(acquire("late").outcome()).isEqualTo(Outcome.QUEUED);
+  }
+
+  @Test
+  void aRequestForOtherBackendsIsNotHeldUpByTicketsThatCannotUseThem() {
+    ledger.acquire(req("a1", "m", 5, A));
+    ledger.acquire(req("a2", "m", 5, A));
+    assertThat(ledger.acquire(req("a3", "m", 5, A)).outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.acquire(req("b1", "m", 5, B)).outcome()).isEqualTo(Outcome.GRANTED);
+  }
+
+  @Test
+  void retriedOperationsChangeNothingTheSecondTime() {
+    AcquireResult first = acquire("r0");
+    AcquireResult again = acquire("r0");
+    assertThat(again).isEqualTo(first);
+    assertThat(ledger.snapshot().backends().stream().mapToInt(LedgerSnapshot.BackendLoad::inFlight).sum()).isOne();
+    for (int i = 1; i < 4; i++) {
+      acquire("r" + i);
+    }
+    acquire("w");
+    assertThat(acquire("w").outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.snapshot().queueDepth()).isOne();
+
+    assertThat(ledger.release("r0").grants()).hasSize(1);
+    ReleaseResult twice = ledger.release("r0");
+    assertThat(twice.outcome()).isEqualTo(ReleaseResult.Outcome.UNKNOWN);
+    assertThat(twice.grants()).isEmpty();
+    assertThat(acquire("r0").outcome()).isEqualTo(Outcome.ALREADY_ENDED);
+  }
+
+  @Test
+  void cancelTakesAWaitingTicketOutAndReportsOneAlreadyGranted() {
+    for (int i = 0; i < 4; i++) {
+      acquire("r" + i);
+    }
+    acquire("w1");
+    acquire("w2");
+    assertThat(ledger.cancel("w1").outcome()).isEqualTo(ReleaseResult.Outcome.CANCELLED);
+    assertThat(ledger.release("r0").grants()).extracting(Grant::ticketId).containsExactly("w2");
+    assertThat(ledger.cancel("w2").outcome()).isEqualTo(ReleaseResult.Outcome.WAS_GRANTED);
+    assertThat(ledger.cancel("nobody").outcome()).isEqualTo(ReleaseResult.Outcome.UNKNOWN);
+  }
+
+  @Test
+  void theQueueIsBounded() {
+    for (int i = 0; i < 4; i++) {
+      acquire("r" + i);
+    }
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate(A, 2));
+    assertThat(ledger.acquire(new AcquireRequest("q1", "m", "m", 5, c, Strategy.RANDOM, 1, 1, 0)).outcome())
+        .isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.acquire(new AcquireRequest("q2", "m", "m", 5, c, Strategy.RANDOM, 1, 1, 0)).outcome())
+        .isEqualTo(Outcome.QUEUE_FULL);
+  }
+
+  @Test
+  void aDepartedMembersLeasesAreFreedItsTicketsDroppedAndItsLateOperationsRefused() {
+    ledger.acquire(req("x1", "dead", 5));
+    ledger.acquire(req("x2", "dead", 5));
+    ledger.acquire(req("a1", "alive", 5));
+    ledger.acquire(req("a2", "alive", 5));
+    ledger.acquire(req("x3", "dead", 5));
+    ledger.acquire(req("a3", "alive", 5));
+    List<Grant> grants = ledger.purgeMember("dead");
+    assertThat(grants).extracting(Grant::ticketId).containsExactly("a3");
+    assertThat(ledger.idsOf("dead")).isEmpty();
+    assertThat(ledger.snapshot().queueDepth()).isZero();
+    assertThat(ledger.acquire(req("x4", "dead", 5)).outcome()).isEqualTo(Outcome.MEMBER_DEAD);
+    assertThat(ledger.purgeMember("dead")).isEmpty();
+  }
+
+  @Test
+  void moreCapacityIsHandedToWaitingTicketsAtOnceAndAnUnavailableBackendGetsNothing() {
+    for (int i = 0; i < 4; i++) {
+      acquire("r" + i);
+    }
+    acquire("w1");
+    acquire("w2");
+    assertThat(ledger.setCapacity(A, 3, true)).extracting(Grant::ticketId).containsExactly("w1");
+    ledger.setCapacity(B, 2, false);
+    assertThat(ledger.release("r1").grants()).isEmpty();
+  }
+
+  @Test
+  void aSerializedCopyDecidesExactlyLikeTheOriginal() {
+    for (int i = 0; i < 6; i++) {
+      ledger.acquire(req("r" + i, "m" + (i % 2), 1 + i));
+    }
+    InternalSerializationService ss = new DefaultSerializationServiceBuilder()
+        .addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization()).build();
+    PoolLedger copy = ss.toObject(ss.toData(ledger));
+    assertThat(copy.snapshot()).isEqualTo(ledger.snapshot());
+    for (String id : List.of("r0", "r1", "r2")) {
+      assertThat(copy.release(id)).isEqualTo(ledger.release(id));
+    }
+    assertThat(copy.acquire(req("n", "m0", 5))).isEqualTo(ledger.acquire(req("n", "m0", 5)));
+  }
+}

@@ -1,0 +1,67 @@
+package io.corral.cluster.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.corral.cluster.CorralMember;
+import io.corral.cluster.TestClusters;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The ledger through real members: operations from any member act on the one shared entry. */
+class SlotLedgerClusterTest {
+
+  static List<CorralMember> members;
+
+  @BeforeAll
+  static void start() {
+    members = TestClusters.start(2);
+    await().atMost(Duration.ofSeconds(20)).until(() -> members.get(0).members().size() == 2);
+  }
+
+  @AfterAll
+  static void stop() {
+    members.forEach(CorralMember::terminate);
+  }
+
+  static <T> T join(java.util.concurrent.CompletionStage<T> s) {
+    return s.toCompletableFuture().join();
+  }
+
+  @Test
+  void aSlotFreedThroughOneMemberIsGrantedToATicketQueuedThroughTheOtherAndItsMemberIsTold() {
+    SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
+    SlotLedger onB = new SlotLedger(members.get(1).hazelcast(), onA.pool());
+    String a = members.get(0).localId().toString();
+    String b = members.get(1).localId().toString();
+    List<Grant> told = new CopyOnWriteArrayList<>();
+    GrantNotifier notifierB = new GrantNotifier(members.get(1).hazelcast());
+    notifierB.subscribe(b, told::add);
+    GrantNotifier notifierA = new GrantNotifier(members.get(0).hazelcast());
+
+    join(onA.setCapacity("be", 1, true));
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
+    AcquireResult first = join(onA.acquire(new AcquireRequest("t1", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)));
+    assertThat(first.outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
+    AcquireResult second = join(onB.acquire(new AcquireRequest("t2", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10,
+        10)));
+    assertThat(second.outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
+
+    ReleaseResult released = join(onA.release("t1"));
+    assertThat(released.grants()).containsExactly(new Grant("t2", b, "be"));
+    notifierA.publish(released.grants());
+    await().atMost(Duration.ofSeconds(5)).until(() -> told.size() == 1);
+    assertThat(told).containsExactly(new Grant("t2", b, "be"));
+
+    LedgerSnapshot snap = join(onB.snapshot());
+    assertThat(snap.inFlight("be")).isOne();
+    assertThat(snap.leasesByMember()).containsEntry(b, 1);
+    assertThat(join(onA.idsOf(b))).containsExactly("t2");
+    assertThat(join(onA.membersHolding())).containsExactly(b);
+    notifierB.close();
+  }
+}
