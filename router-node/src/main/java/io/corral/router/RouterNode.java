@@ -4,6 +4,9 @@ import io.corral.cluster.ClusterSettings;
 import io.corral.cluster.CorralMember;
 import io.corral.cluster.MemberIdentity;
 import io.corral.cluster.backends.BackendRegistry;
+import io.corral.cluster.ledger.GrantNotifier;
+import io.corral.cluster.ledger.LedgerStewardship;
+import io.corral.cluster.ledger.SlotLedger;
 import io.corral.dashboard.DashboardRoutes;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.probe.BackendMonitor;
@@ -18,7 +21,8 @@ import io.corral.router.api.openai.OpenAiRoutes;
 import io.corral.router.config.RouterConfig;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.StreamingProxy;
-import io.corral.router.routing.LocalLeastLoadedSelector;
+import io.corral.router.routing.LedgerSelector;
+import io.corral.router.routing.QueueSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -34,6 +38,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,9 +68,13 @@ public final class RouterNode implements AutoCloseable {
   private final BackendMonitor monitor;
   private final HttpClientAgent client;
   private final int port;
+  private final LedgerSelector selector;
+  private final LedgerStewardship stewardship;
+  private final SlotLedger ledger;
 
   private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
-      BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port) {
+      BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port, LedgerSelector selector,
+      LedgerStewardship stewardship, SlotLedger ledger) {
     this.config = config;
     this.vertx = vertx;
     this.servers = servers;
@@ -74,6 +83,9 @@ public final class RouterNode implements AutoCloseable {
     this.monitor = monitor;
     this.client = client;
     this.port = port;
+    this.selector = selector;
+    this.stewardship = stewardship;
+    this.ledger = ledger;
   }
 
   /** Starts a member with cluster settings derived from {@code config}. Blocking. */
@@ -82,12 +94,14 @@ public final class RouterNode implements AutoCloseable {
     ClusterSettings cluster = new ClusterSettings(config.clusterName(), config.clusterBindAddress(),
         config.advertise(), config.hazelcastPort(),
         defaults.portCount(), config.join(), config.multicast(), config.partitionCount(),
-        defaults.heartbeatSeconds(), defaults.maxNoHeartbeatSeconds(), defaults.mergeDelaySeconds());
+        defaults.heartbeatSeconds(), defaults.maxNoHeartbeatSeconds(), defaults.mergeDelaySeconds(),
+        config.minClusterSize());
     return start(config, cluster, InstantSource.system());
   }
 
   /** Starts a member with explicit cluster settings (tests use their own names and ports). Blocking. */
-  public static RouterNode start(RouterConfig config, ClusterSettings cluster, InstantSource clock) {
+  public static RouterNode start(RouterConfig config, ClusterSettings clusterSettings, InstantSource clock) {
+    ClusterSettings cluster = clusterSettings.withMinClusterSize(config.minClusterSize());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
@@ -123,17 +137,24 @@ public final class RouterNode implements AutoCloseable {
           new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_BACKEND).setMaxWaitQueueSize(4 * POOL_SIZE_PER_BACKEND)
               .setCleanerPeriod(1000));
       WebClient webClient = WebClient.wrap(client);
-      LocalLeastLoadedSelector selector = new LocalLeastLoadedSelector();
+      SlotLedger ledger = new SlotLedger(member.hazelcast());
+      GrantNotifier notifier = new GrantNotifier(member.hazelcast());
+      LedgerSelector selector = new LedgerSelector(vertx, ledger, notifier, member.localId().toString(),
+          new QueueSettings(config.queueMaxDepth(), config.queueMaxWait(), config.queueAgingCredit(),
+              config.strategy(), Duration.ofSeconds(2)));
+      selector.start();
+      LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger, notifier);
+      stewardship.start();
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout());
-      ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics);
+      ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy());
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
-      MemberApi memberApi = new MemberApi(member, backends, selector, metrics, Version.current());
+      MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current());
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       DashboardRoutes dashboard = new DashboardRoutes();
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
           dashboard::mount);
-      backends.onChange(b -> metrics.inFlightGauge(b.id(), selector, s -> s.inFlight(b.id())));
+      backends.onChange(b -> metrics.inFlightGauge(b.id(), selector, s -> s.inFlightHere(b.id())));
 
       BackendMonitor monitor = new BackendMonitor(vertx,
           new BackendFingerprinter(webClient, config.connectTimeout().toMillis()), backends, config.backends(),
@@ -143,7 +164,8 @@ public final class RouterNode implements AutoCloseable {
       log.info("event=member_started api={} cluster={} hazelcast={} backends={} members={}", apiUrl,
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
-      return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port);
+      return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
+          ledger);
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
@@ -188,13 +210,23 @@ public final class RouterNode implements AutoCloseable {
     return runOnContext(vertx, monitor::probeAll);
   }
 
-  /** Graceful stop: stop accepting, leave the cluster, close Vert.x. Blocking. */
+  /** The cluster-wide ledger this member grants slots through. */
+  public SlotLedger ledger() {
+    return ledger;
+  }
+
+  /**
+   * Graceful stop: stop accepting, hand back this member's tickets and leases, leave the cluster, close Vert.x.
+   * Blocking.
+   */
   @Override
   public void close() {
     monitor.stop();
     for (HttpServer s : servers) {
       awaitQuietly(s.close());
     }
+    selector.close();
+    stewardship.close();
     backends.close();
     member.shutdown();
     awaitQuietly(client.close());

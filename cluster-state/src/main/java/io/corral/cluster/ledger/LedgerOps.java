@@ -215,7 +215,7 @@ final class LedgerOps {
   }
 
   /** Reads what a member holds ({@code memberId} set) or which members hold anything (null). */
-  static final class Holdings extends Reading<List<String>> {
+  static final class Holdings extends Reading<MemberHoldings> {
     String memberId;
 
     Holdings() {}
@@ -225,8 +225,9 @@ final class LedgerOps {
     }
 
     @Override
-    List<String> apply(PoolLedger ledger) {
-      return memberId == null ? new ArrayList<>(ledger.membersHolding()) : ledger.idsOf(memberId);
+    MemberHoldings apply(PoolLedger ledger) {
+      return memberId == null ? new MemberHoldings(List.of(), List.copyOf(ledger.membersHolding()))
+          : ledger.holdingsOf(memberId);
     }
 
     @Override

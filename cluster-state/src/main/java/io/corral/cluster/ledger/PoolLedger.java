@@ -158,12 +158,14 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return dispatch();
   }
 
-  /** Lease and ticket ids a member holds, for its reconciliation against its live requests. */
-  public List<String> idsOf(String memberId) {
-    List<String> out = new ArrayList<>();
-    leases.values().stream().filter(l -> l.memberId().equals(memberId)).forEach(l -> out.add(l.leaseId()));
-    waiting.values().stream().filter(t -> t.memberId().equals(memberId)).forEach(t -> out.add(t.ticketId()));
-    return out;
+  /** A member's leases and waiting tickets, for its reconciliation against its live requests. */
+  public MemberHoldings holdingsOf(String memberId) {
+    List<Grant> held = new ArrayList<>();
+    leases.values().stream().filter(l -> l.memberId().equals(memberId))
+        .forEach(l -> held.add(new Grant(l.leaseId(), memberId, l.backendId())));
+    List<String> queued = new ArrayList<>();
+    waiting.values().stream().filter(t -> t.memberId().equals(memberId)).forEach(t -> queued.add(t.ticketId()));
+    return new MemberHoldings(held, queued);
   }
 
   /** Every member id that holds a lease or a ticket. */

@@ -61,14 +61,14 @@ public final class SlotLedger {
     return map.submitToKey(pool, new LedgerOps.PurgeMember(memberId)).thenApply(ReleaseResult::grants);
   }
 
-  /** Lease and ticket ids the member holds in the ledger. */
-  public CompletionStage<List<String>> idsOf(String memberId) {
+  /** The leases and waiting tickets the member holds in the ledger. */
+  public CompletionStage<MemberHoldings> holdingsOf(String memberId) {
     return map.submitToKey(pool, new LedgerOps.Holdings(memberId));
   }
 
   /** Member ids that hold any lease or ticket. */
   public CompletionStage<List<String>> membersHolding() {
-    return map.submitToKey(pool, new LedgerOps.Holdings(null));
+    return map.submitToKey(pool, new LedgerOps.Holdings(null)).thenApply(MemberHoldings::waiting);
   }
 
   public CompletionStage<LedgerSnapshot> snapshot() {

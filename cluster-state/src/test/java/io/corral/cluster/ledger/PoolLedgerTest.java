@@ -174,7 +174,7 @@ class PoolLedgerTest {
     ledger.acquire(req("a3", "alive", 5));
     List<Grant> grants = ledger.purgeMember("dead");
     assertThat(grants).extracting(Grant::ticketId).containsExactly("a3");
-    assertThat(ledger.idsOf("dead")).isEmpty();
+    assertThat(ledger.holdingsOf("dead")).isEqualTo(new MemberHoldings(List.of(), List.of()));
     assertThat(ledger.snapshot().queueDepth()).isZero();
     assertThat(ledger.acquire(req("x4", "dead", 5)).outcome()).isEqualTo(Outcome.MEMBER_DEAD);
     assertThat(ledger.purgeMember("dead")).isEmpty();

@@ -60,7 +60,7 @@ class SlotLedgerClusterTest {
     LedgerSnapshot snap = join(onB.snapshot());
     assertThat(snap.inFlight("be")).isOne();
     assertThat(snap.leasesByMember()).containsEntry(b, 1);
-    assertThat(join(onA.idsOf(b))).containsExactly("t2");
+    assertThat(join(onA.holdingsOf(b)).leases()).containsExactly(new Grant("t2", b, "be"));
     assertThat(join(onA.membersHolding())).containsExactly(b);
     notifierB.close();
   }

@@ -4,7 +4,10 @@ import io.corral.cluster.CorralMember;
 import io.corral.cluster.MemberView;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.ledger.LedgerSnapshot;
+import io.corral.cluster.ledger.SlotLedger;
 import io.corral.router.metrics.RouterMetrics;
+import io.vertx.core.Future;
 import io.corral.router.routing.BackendSelector;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,15 +26,26 @@ public final class MemberApi {
   private final BackendRegistry backends;
   private final BackendSelector selector;
   private final RouterMetrics metrics;
+  private final SlotLedger ledger;
   private final String version;
 
   public MemberApi(CorralMember member, BackendRegistry backends, BackendSelector selector, RouterMetrics metrics,
-      String version) {
+      SlotLedger ledger, String version) {
     this.member = member;
     this.backends = backends;
     this.selector = selector;
     this.metrics = metrics;
+    this.ledger = ledger;
     this.version = version;
+  }
+
+  /** The ledger's current picture; an empty one (and the reason) if the cluster cannot answer. */
+  private Future<LedgerSnapshot> snapshot(RoutingContext ctx) {
+    return Future.fromCompletionStage(ledger.snapshot(), ctx.vertx().getOrCreateContext())
+        .recover(err -> {
+          ctx.put("ledgerError", err.toString());
+          return Future.succeededFuture(LedgerSnapshot.empty());
+        });
   }
 
   public void mount(Router router) {
@@ -61,10 +75,17 @@ public final class MemberApi {
   }
 
   private void metrics(RoutingContext ctx) {
-    ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
+    snapshot(ctx).onComplete(s -> {
+      metrics.ledger(s.result());
+      ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
+    });
   }
 
   private void cluster(RoutingContext ctx) {
+    snapshot(ctx).onComplete(s -> cluster(ctx, s.result()));
+  }
+
+  private void cluster(RoutingContext ctx, LedgerSnapshot ledgerView) {
     JsonArray members = new JsonArray();
     MemberView leader = null;
     for (MemberView m : member.members()) {
@@ -83,7 +104,8 @@ public final class MemberApi {
         .put("loadedModels", new JsonArray(b.loadedModels()))
         .put("slots", b.slots())
         .put("slotsReported", b.slotsReported())
-        .put("inFlightHere", selector.inFlight(b.id()))
+        .put("inFlight", ledgerView.inFlight(b.id()))
+        .put("inFlightHere", selector.inFlightHere(b.id()))
         .put("updatedAt", b.updatedAtMillis())
         .put("observedBy", b.observedBy())
         .put("lastError", b.lastError())));
@@ -92,7 +114,15 @@ public final class MemberApi {
         .put("member", memberJson(member.self()))
         .put("leader", leader == null ? null : memberJson(leader))
         .put("members", members)
-        .put("backends", list));
+        .put("backends", list)
+        .put("queue", new JsonObject()
+            .put("depth", ledgerView.queueDepth())
+            .put("byPriority", new JsonObject(new java.util.TreeMap<String, Object>(ledgerView.depthByPriority()
+                .entrySet().stream().collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(),
+                    java.util.Map.Entry::getValue)))))
+            .put("byModel", new JsonObject(new java.util.TreeMap<String, Object>(ledgerView.depthByModel())))
+            .put("arrivals", ledgerView.nextSeq())
+            .put("error", ctx.get("ledgerError"))));
   }
 
   private static JsonObject memberJson(MemberView m) {

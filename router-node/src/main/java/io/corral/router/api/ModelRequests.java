@@ -6,9 +6,12 @@ import io.corral.cluster.backends.ModelNames;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.ProxyOutcome;
 import io.corral.router.proxy.StreamingProxy;
+import io.corral.cluster.ledger.Strategy;
+import io.corral.router.routing.AdmissionRefused;
 import io.corral.router.routing.BackendSelector;
 import io.corral.router.routing.RouteRequest;
 import io.corral.router.routing.SlotLease;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -33,19 +36,31 @@ public final class ModelRequests {
   private final BackendSelector selector;
   private final StreamingProxy proxy;
   private final RouterMetrics metrics;
+  private final Strategy defaultStrategy;
 
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
-      RouterMetrics metrics) {
+      RouterMetrics metrics, Strategy defaultStrategy) {
     this.backends = backends;
     this.selector = selector;
     this.proxy = proxy;
     this.metrics = metrics;
+    this.defaultStrategy = defaultStrategy;
   }
 
   /** Handles a POST whose JSON body names a {@code model}. {@code route} labels metrics. */
   public void handle(RoutingContext ctx, ApiFamily family, String route) {
     long arrival = System.nanoTime();
     String requestId = RequestIds.of(ctx);
+    Future<Void> clientGone = RequestIds.clientGone(ctx);
+    int priority;
+    Strategy strategy;
+    try {
+      priority = priorityOf(ctx.request().getHeader("X-Priority"));
+      strategy = strategyOf(ctx.request().getHeader("X-Corral-Strategy"));
+    } catch (IllegalArgumentException e) {
+      reject(ctx, family, route, arrival, 400, e.getMessage(), "invalid_header");
+      return;
+    }
     Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       reject(ctx, family, route, arrival, 400, "request body is required: a JSON object with a \"model\"",
@@ -83,18 +98,54 @@ public final class ModelRequests {
       noBackend(ctx, family, route, arrival, raw, model);
       return;
     }
-    selector.acquire(new RouteRequest(requestId, model, candidates)).onComplete(ar -> {
-      if (ar.failed()) {
-        reject(ctx, family, route, arrival, 503, "no backend available for model '" + raw + "': "
-            + ar.cause().getMessage(), "no_capacity");
-        return;
+    selector.acquire(new RouteRequest(requestId, model, candidates, priority, strategy, clientGone))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            forward(ctx, family, route, arrival, requestId, body, ar.result(), clientGone);
+          } else if (ar.cause() instanceof AdmissionRefused refused) {
+            if (refused.status() == 499) {
+              metrics.requestFinished(route, "none", 499, Duration.ofNanos(System.nanoTime() - arrival));
+              return;
+            }
+            ctx.response().putHeader("Retry-After", Integer.toString(refused.retryAfterSeconds()))
+                .putHeader("X-Corral-Queue-Ms", Long.toString((System.nanoTime() - arrival) / 1_000_000));
+            reject(ctx, family, route, arrival, refused.status(), refused.getMessage(), refused.code());
+          } else {
+            reject(ctx, family, route, arrival, 500, "routing failed: " + ar.cause(), "internal_error");
+          }
+        });
+  }
+
+  /** {@code X-Priority}: 1-10, higher first; absent means 5. */
+  static int priorityOf(String header) {
+    if (header == null || header.isBlank()) {
+      return 5;
+    }
+    try {
+      int p = Integer.parseInt(header.trim());
+      if (p >= 1 && p <= 10) {
+        return p;
       }
-      forward(ctx, family, route, arrival, requestId, body, ar.result());
-    });
+    } catch (NumberFormatException ignored) {
+      // fall through to the error
+    }
+    throw new IllegalArgumentException("header X-Priority must be a whole number from 1 (lowest) to 10 (highest),"
+        + " got '" + header + "'");
+  }
+
+  private Strategy strategyOf(String header) {
+    if (header == null || header.isBlank()) {
+      return defaultStrategy;
+    }
+    try {
+      return Strategy.parse(header);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("header X-Corral-Strategy: " + e.getMessage());
+    }
   }
 
   private void forward(RoutingContext ctx, ApiFamily family, String route, long arrival, String requestId,
-      Buffer body, SlotLease lease) {
+      Buffer body, SlotLease lease, Future<Void> clientGone) {
     if (ctx.response().closed()) {
       lease.release();
       return;
@@ -103,7 +154,7 @@ public final class ModelRequests {
     long queuedMillis = (System.nanoTime() - arrival) / 1_000_000;
     ctx.response().putHeader("X-Corral-Backend", backendId).putHeader("X-Corral-Queue-Ms",
         Long.toString(queuedMillis));
-    proxy.forward(ctx.request(), ctx.response(), body, lease.backend().backendId(), family, requestId)
+    proxy.forward(ctx.request(), ctx.response(), body, lease.backend().backendId(), family, requestId, clientGone)
         .onComplete(ar -> {
           lease.release();
           ProxyOutcome outcome = ar.result();

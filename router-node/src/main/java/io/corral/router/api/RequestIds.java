@@ -1,6 +1,8 @@
 package io.corral.router.api;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -12,6 +14,7 @@ import java.util.regex.Pattern;
 public final class RequestIds implements Handler<RoutingContext> {
 
   public static final String KEY = "corral.requestId";
+  private static final String GONE_KEY = "corral.clientGone";
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:/+=-]{1,128}");
 
   private final String memberName;
@@ -29,6 +32,21 @@ public final class RequestIds implements Handler<RoutingContext> {
     ctx.put(KEY, id);
     ctx.response().putHeader("X-Request-Id", id).putHeader("X-Corral-Member", memberName);
     ctx.next();
+  }
+
+  /**
+   * Completes when the client disconnects before its response ended. The one close handler of the response;
+   * everything else that cares (the queue, the proxy) listens to this future.
+   */
+  public static Future<Void> clientGone(RoutingContext ctx) {
+    Future<Void> existing = ctx.get(GONE_KEY);
+    if (existing != null) {
+      return existing;
+    }
+    Promise<Void> gone = Promise.promise();
+    ctx.response().closeHandler(v -> gone.tryComplete());
+    ctx.put(GONE_KEY, gone.future());
+    return gone.future();
   }
 
   public static String of(RoutingContext ctx) {

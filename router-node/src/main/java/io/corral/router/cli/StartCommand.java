@@ -93,6 +93,26 @@ public final class StartCommand implements Callable<Integer> {
       + "8080.")
   String dashboardPort;
 
+  @Option(names = "--strategy", paramLabel = "NAME", description = "Default routing strategy: least_loaded, "
+      + "round_robin, random (X-Corral-Strategy overrides per request). Default least_loaded.")
+  String strategy;
+
+  @Option(names = "--queue-max-depth", paramLabel = "N", description = "Requests allowed to wait cluster-wide; "
+      + "more get 429. Default 1000.")
+  String queueMaxDepth;
+
+  @Option(names = "--queue-max-wait", paramLabel = "DURATION", description = "Longest wait for a slot; then 503. "
+      + "Default 60s.")
+  String queueMaxWait;
+
+  @Option(names = "--queue-aging-credit", paramLabel = "N", description = "Later arrivals one priority level may "
+      + "overtake (anti-starvation). Default 100.")
+  String queueAgingCredit;
+
+  @Option(names = "--min-cluster-size", paramLabel = "N", description = "Split-brain protection: a side that sees "
+      + "fewer members refuses to grant slots (503). Default 1 (off); use a majority, e.g. 2 of 3.")
+  String minClusterSize;
+
   @Option(names = "--partition-count", paramLabel = "N", hidden = true)
   String partitionCount;
 
@@ -116,6 +136,11 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "eventLoops", eventLoops);
     put(m, "dashboardPort", dashboardPort);
     put(m, "partitionCount", partitionCount);
+    put(m, "strategy", strategy);
+    put(m, "queueMaxDepth", queueMaxDepth);
+    put(m, "queueMaxWait", queueMaxWait);
+    put(m, "queueAgingCredit", queueAgingCredit);
+    put(m, "minClusterSize", minClusterSize);
     return m;
   }
 

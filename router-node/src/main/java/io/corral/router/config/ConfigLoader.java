@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,7 +55,12 @@ public final class ConfigLoader {
       new Setting("maxBodySize", 32L << 20, Values::bytes),
       new Setting("eventLoops", 2, Values::integer),
       new Setting("dashboardPort", 8080, Values::port),
-      new Setting("partitionCount", 271, Values::integer));
+      new Setting("partitionCount", 271, Values::integer),
+      new Setting("strategy", Strategy.LEAST_LOADED, v -> Strategy.parse(Values.string(v))),
+      new Setting("queueMaxDepth", 1000, Values::integer),
+      new Setting("queueMaxWait", Duration.ofSeconds(60), Values::duration),
+      new Setting("queueAgingCredit", 100, Values::integer),
+      new Setting("minClusterSize", 1, Values::integer));
 
   /** Env var naming the config file when {@code --config} is not given. */
   public static final String CONFIG_ENV = "CORRAL_CONFIG";
@@ -121,7 +127,9 @@ public final class ConfigLoader {
           (Duration) merged.get("probeInterval"), (Duration) merged.get("connectTimeout"),
           (Duration) merged.get("firstTokenTimeout"), (Duration) merged.get("idleTimeout"),
           ((Number) merged.get("maxBodySize")).longValue(), (int) merged.get("eventLoops"),
-          (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"));
+          (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
+          (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
+          (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

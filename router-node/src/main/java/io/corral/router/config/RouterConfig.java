@@ -1,5 +1,6 @@
 package io.corral.router.config;
 
+import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,11 @@ import java.util.Objects;
  * @param eventLoops        Vert.x event loops serving the API
  * @param dashboardPort     the leader's dashboard port
  * @param partitionCount    Hazelcast partitions (small values keep test clusters fast)
+ * @param strategy          default routing strategy ({@code X-Corral-Strategy} overrides it per request)
+ * @param queueMaxDepth     cluster-wide waiting requests allowed; over it new requests get 429
+ * @param queueMaxWait      longest wait for a slot; then 503
+ * @param queueAgingCredit  later arrivals one priority level may overtake (anti-starvation)
+ * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
  */
 public record RouterConfig(
     String host,
@@ -44,7 +50,12 @@ public record RouterConfig(
     long maxBodySize,
     int eventLoops,
     int dashboardPort,
-    int partitionCount) {
+    int partitionCount,
+    Strategy strategy,
+    int queueMaxDepth,
+    Duration queueMaxWait,
+    int queueAgingCredit,
+    int minClusterSize) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -63,6 +74,17 @@ public record RouterConfig(
     }
     if (partitionCount < 1) {
       throw new ConfigException("partitionCount must be >= 1");
+    }
+    Objects.requireNonNull(strategy, "strategy");
+    if (queueMaxDepth < 0) {
+      throw new ConfigException("queueMaxDepth must be >= 0");
+    }
+    requirePositive("queueMaxWait", queueMaxWait);
+    if (queueAgingCredit < 0) {
+      throw new ConfigException("queueAgingCredit must be >= 0");
+    }
+    if (minClusterSize < 1) {
+      throw new ConfigException("minClusterSize must be >= 1");
     }
   }
 
@@ -94,6 +116,6 @@ public record RouterConfig(
   public RouterConfig withPort(int newPort) {
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
-        partitionCount);
+        partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize);
   }
 }

@@ -1,10 +1,16 @@
 package io.corral.router.metrics;
 
+import io.corral.cluster.ledger.LedgerSnapshot;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -15,9 +21,45 @@ import java.util.function.ToDoubleFunction;
 public final class RouterMetrics {
 
   private final PrometheusMeterRegistry registry;
+  private final MultiGauge clusterInFlight;
+  private final MultiGauge clusterSlots;
+  private final MultiGauge queueByPriority;
+  private final MultiGauge queueByModel;
+  private final AtomicInteger queueDepth = new AtomicInteger();
 
   public RouterMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
+    clusterInFlight = MultiGauge.builder("corral_cluster_backend_in_flight")
+        .description("Requests running on the backend, counted across the whole cluster (the ledger's leases)")
+        .register(registry);
+    clusterSlots = MultiGauge.builder("corral_cluster_backend_slots")
+        .description("The backend's slots as the ledger grants them").register(registry);
+    queueByPriority = MultiGauge.builder("corral_cluster_queue_waiting_by_priority")
+        .description("Requests waiting in the cluster-wide queue, by priority").register(registry);
+    queueByModel = MultiGauge.builder("corral_cluster_queue_waiting_by_model")
+        .description("Requests waiting in the cluster-wide queue, by model").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("corral_cluster_queue_depth", queueDepth, AtomicInteger::get)
+        .description("Requests waiting in the cluster-wide queue").register(registry);
+  }
+
+  /** Updates the cluster-wide gauges from a ledger snapshot (taken when metrics are scraped). */
+  public void ledger(LedgerSnapshot snapshot) {
+    List<MultiGauge.Row<?>> inFlight = new ArrayList<>();
+    List<MultiGauge.Row<?>> slots = new ArrayList<>();
+    for (LedgerSnapshot.BackendLoad b : snapshot.backends()) {
+      inFlight.add(MultiGauge.Row.of(Tags.of("backend", b.backendId()), b.inFlight()));
+      slots.add(MultiGauge.Row.of(Tags.of("backend", b.backendId()), b.slots()));
+    }
+    clusterInFlight.register(inFlight, true);
+    clusterSlots.register(slots, true);
+    List<MultiGauge.Row<?>> byPriority = new ArrayList<>();
+    snapshot.depthByPriority().forEach((p, n) -> byPriority.add(MultiGauge.Row.of(Tags.of("priority",
+        Integer.toString(p)), n)));
+    queueByPriority.register(byPriority, true);
+    List<MultiGauge.Row<?>> byModel = new ArrayList<>();
+    snapshot.depthByModel().forEach((m, n) -> byModel.add(MultiGauge.Row.of(Tags.of("model", m), n)));
+    queueByModel.register(byModel, true);
+    queueDepth.set(snapshot.queueDepth());
   }
 
   public MeterRegistry registry() {

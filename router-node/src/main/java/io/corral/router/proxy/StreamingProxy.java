@@ -47,13 +47,14 @@ public final class StreamingProxy {
 
   /**
    * Sends {@code request} (whose body was read into {@code body}) to {@code backend} and streams the answer into
-   * {@code response}, which must already carry corral's own headers. The future never fails; it completes when
+   * {@code response}, which must already carry corral's own headers. {@code clientGone} completes when the
+   * client disconnects (the caller owns the response's close handler). The future never fails; it completes when
    * the exchange is over, however it ended.
    */
   public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
-      BackendId backend, ApiFamily family, String requestId) {
+      BackendId backend, ApiFamily family, String requestId, Future<Void> clientGone) {
     Exchange ex = new Exchange(request, response, body, backend, family, requestId);
-    ex.start();
+    ex.start(clientGone);
     return ex.promise.future();
   }
 
@@ -88,8 +89,8 @@ public final class StreamingProxy {
       this.requestId = requestId;
     }
 
-    void start() {
-      response.closeHandler(v -> clientGone());
+    void start(Future<Void> clientGone) {
+      clientGone.onComplete(v -> clientGone());
       RequestOptions options = new RequestOptions()
           .setMethod(request.method())
           .setHost(backend.host())

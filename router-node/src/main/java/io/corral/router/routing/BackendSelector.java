@@ -3,10 +3,12 @@ package io.corral.router.routing;
 import io.vertx.core.Future;
 
 /**
- * Chooses the backend for a request and grants a {@link SlotLease} on it. Implementations decide how capacity is
- * shared; callers must release the lease when the request ends.
+ * Grants a {@link SlotLease} on one of a request's candidate backends, waiting in line when none is free.
+ * The future fails with {@link AdmissionRefused} when no slot will be granted; callers must release the lease
+ * when the request ends.
  *
- * <p>Thread-safety: implementations are called from event loops concurrently and must not block.
+ * <p>Thread-safety: called from event loops concurrently; never blocks. The future completes on the caller's
+ * context.
  */
 public interface BackendSelector {
 
@@ -14,5 +16,5 @@ public interface BackendSelector {
   Future<SlotLease> acquire(RouteRequest request);
 
   /** Requests this member is running on a backend now. */
-  int inFlight(String backendId);
+  int inFlightHere(String backendId);
 }

@@ -1,5 +1,8 @@
 package io.corral.router.routing;
 
+import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.ledger.Strategy;
+import io.vertx.core.Future;
 import java.util.List;
 
 /**
@@ -8,8 +11,12 @@ import java.util.List;
  * @param requestId  the request's id (from {@code X-Request-Id} or generated)
  * @param model      normalized model name
  * @param candidates backends that serve the model through the API called and are up
+ * @param priority   1-10 ({@code X-Priority}, default 5)
+ * @param strategy   how to pick among free candidates ({@code X-Corral-Strategy} or the configured default)
+ * @param clientGone completes when the client disconnects; a request still waiting then leaves the queue
  */
-public record RouteRequest(String requestId, String model, List<io.corral.cluster.backends.BackendState> candidates) {
+public record RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
+    Strategy strategy, Future<Void> clientGone) {
   public RouteRequest {
     candidates = List.copyOf(candidates);
   }

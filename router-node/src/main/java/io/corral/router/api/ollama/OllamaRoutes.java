@@ -135,7 +135,8 @@ public final class OllamaRoutes {
     }
     ctx.response().putHeader("X-Corral-Backend", target.get().id());
     proxy.forward(ctx.request(), ctx.response(), ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer()
-        : ctx.body().buffer(), target.get().backendId(), ApiFamily.OLLAMA, RequestIds.of(ctx));
+        : ctx.body().buffer(), target.get().backendId(), ApiFamily.OLLAMA, RequestIds.of(ctx),
+        RequestIds.clientGone(ctx));
   }
 
   private static void json(RoutingContext ctx, JsonObject body) {

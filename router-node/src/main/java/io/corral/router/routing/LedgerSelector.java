@@ -1,0 +1,330 @@
+package io.corral.router.routing;
+
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.ledger.AcquireRequest;
+import io.corral.cluster.ledger.AcquireResult;
+import io.corral.cluster.ledger.Grant;
+import io.corral.cluster.ledger.GrantNotifier;
+import io.corral.cluster.ledger.MemberHoldings;
+import io.corral.cluster.ledger.ReleaseResult;
+import io.corral.cluster.ledger.SlotLedger;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Grants slots through the cluster-wide {@link SlotLedger}: one acquire entry processor when a slot is free, one
+ * release when the request ends (the fast path's two round trips). When nothing is free the request waits in the
+ * ledger's single queue; the member that frees a slot grants it to the best waiting ticket and tells that
+ * ticket's member over its grant topic.
+ *
+ * <p>Implementation notes. Every request is registered locally (as pending, then as an active lease) before the
+ * ledger hears of it, and is removed only after it is settled, so the periodic reconciliation (ledger holdings
+ * vs local requests) never frees something that is still wanted: it frees leases and tickets nobody here holds
+ * any more (a release or cancel that failed, a grant for a request that has gone) and completes grants whose
+ * notice was lost. A pending request is settled exactly once, by whichever comes first: grant, timeout, client
+ * gone, refusal.
+ */
+public final class LedgerSelector implements BackendSelector, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(LedgerSelector.class);
+
+  private final Vertx vertx;
+  private final SlotLedger ledger;
+  private final GrantNotifier notifier;
+  private final String memberId;
+  private final QueueSettings settings;
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<String, Lease> active = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> here = new ConcurrentHashMap<>();
+  private final SplittableRandom random = new SplittableRandom();
+  private long reconcileTimer = -1;
+
+  public LedgerSelector(Vertx vertx, SlotLedger ledger, GrantNotifier notifier, String memberId,
+      QueueSettings settings) {
+    this.vertx = vertx;
+    this.ledger = ledger;
+    this.notifier = notifier;
+    this.memberId = memberId;
+    this.settings = settings;
+  }
+
+  public void start() {
+    notifier.subscribe(memberId, this::onGrant);
+    reconcileTimer = vertx.setPeriodic(settings.reconcileEvery().toMillis(), id -> reconcile());
+  }
+
+  @Override
+  public Future<SlotLease> acquire(RouteRequest request) {
+    Context ctx = vertx.getOrCreateContext();
+    String ticket = UUID.randomUUID().toString();
+    Pending p = new Pending(ticket, ctx, request);
+    pending.put(ticket, p);
+    List<AcquireRequest.Candidate> candidates = new ArrayList<>();
+    for (BackendState b : request.candidates()) {
+      candidates.add(new AcquireRequest.Candidate(b.id(), b.slots()));
+    }
+    long draw;
+    synchronized (random) {
+      draw = random.nextLong();
+    }
+    AcquireRequest ar = new AcquireRequest(ticket, memberId, request.model(), request.priority(), candidates,
+        request.strategy(), draw, settings.maxDepth(), settings.agingCredit());
+    Future.fromCompletionStage(ledger.acquire(ar), ctx).onComplete(res -> {
+      if (res.failed()) {
+        refuse(p, refusal(res.cause()));
+      } else {
+        onAcquired(p, res.result());
+      }
+    });
+    request.clientGone().onComplete(v -> abandon(p));
+    return p.promise.future();
+  }
+
+  private void onAcquired(Pending p, AcquireResult r) {
+    switch (r.outcome()) {
+      case GRANTED -> {
+        if (p.settle()) {
+          p.promise.complete(newLease(p, r.backendId()));
+          pending.remove(p.ticket);
+        } else {
+          pending.remove(p.ticket);
+          releaseId(p.ticket);
+        }
+      }
+      case QUEUED -> {
+        if (!p.settled.get()) {
+          p.timer = vertx.setTimer(settings.maxWait().toMillis(), id -> timeout(p));
+        }
+      }
+      case QUEUE_FULL -> refuse(p, new AdmissionRefused(429, "queue_full", "all backends for '" + p.request.model()
+          + "' are busy and the cluster-wide queue is full: " + r.reason(), 1));
+      case NO_CAPACITY -> refuse(p, new AdmissionRefused(503, "no_capacity", "no backend for '"
+          + p.request.model() + "' has a usable slot right now", 5));
+      case MEMBER_DEAD -> refuse(p, new AdmissionRefused(503, "member_fenced",
+          "this member was declared gone by the cluster and may not grant slots; it must rejoin", 5));
+      case ALREADY_ENDED -> refuse(p, new AdmissionRefused(503, "ticket_ended", "request already ended", 1));
+    }
+  }
+
+  private void refuse(Pending p, AdmissionRefused why) {
+    if (p.settle()) {
+      pending.remove(p.ticket);
+      p.promise.fail(why);
+    }
+  }
+
+  /** A grant notice from whichever member freed the slot (on a Hazelcast thread). */
+  private void onGrant(Grant g) {
+    Pending p = pending.get(g.ticketId());
+    if (p == null) {
+      // nobody here waits for it any more (cancelled, timed out, client gone): give the slot back
+      releaseId(g.ticketId());
+      return;
+    }
+    p.ctx.runOnContext(v -> {
+      if (p.settle()) {
+        cancelTimer(p);
+        p.promise.complete(newLease(p, g.backendId()));
+        pending.remove(p.ticket);
+      } else {
+        releaseId(g.ticketId());
+      }
+    });
+  }
+
+  private void timeout(Pending p) {
+    if (p.settle()) {
+      pending.remove(p.ticket);
+      cancelTicket(p.ticket);
+      p.promise.fail(new AdmissionRefused(503, "queue_timeout", "waited " + settings.maxWait().toSeconds()
+          + " s for a free slot for '" + p.request.model() + "'; the backends are saturated", 5));
+    }
+  }
+
+  private void abandon(Pending p) {
+    if (p.settle()) {
+      cancelTimer(p);
+      pending.remove(p.ticket);
+      cancelTicket(p.ticket);
+      p.promise.fail(new AdmissionRefused(499, "client_gone", "client disconnected while waiting", 0));
+    }
+  }
+
+  private void cancelTicket(String ticket) {
+    ledger.cancel(ticket).whenComplete((res, err) -> {
+      if (err != null) {
+        log.warn("event=cancel_failed ticket={} error={} (reconciliation will retry)", ticket, err.toString());
+      } else if (res.outcome() == ReleaseResult.Outcome.WAS_GRANTED) {
+        releaseId(ticket);
+      }
+    });
+  }
+
+  private void releaseId(String id) {
+    published(ledger.release(id), id);
+  }
+
+  private void published(CompletionStage<ReleaseResult> stage, String id) {
+    stage.whenComplete((res, err) -> {
+      if (err != null) {
+        log.warn("event=release_failed lease={} error={} (reconciliation will retry)", id, err.toString());
+      } else {
+        notifier.publish(res.grants());
+      }
+    });
+  }
+
+  private Lease newLease(Pending p, String backendId) {
+    BackendState backend = p.request.candidates().stream().filter(b -> b.id().equals(backendId)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("ledger granted " + backendId + ", not a candidate"));
+    Lease lease = new Lease(p.ticket, backend);
+    active.put(p.ticket, lease);
+    here.computeIfAbsent(backendId, k -> new AtomicInteger()).incrementAndGet();
+    return lease;
+  }
+
+  /** Compares the ledger's view of this member with what it really holds, and mends the difference. */
+  void reconcile() {
+    ledger.holdingsOf(memberId).whenComplete((MemberHoldings h, Throwable err) -> {
+      if (err != null) {
+        log.debug("event=reconcile_failed error={}", err.toString());
+        return;
+      }
+      for (Grant g : h.leases()) {
+        if (active.containsKey(g.ticketId())) {
+          continue;
+        }
+        if (pending.containsKey(g.ticketId())) {
+          log.info("event=grant_recovered ticket={} backend={}", g.ticketId(), g.backendId());
+          onGrant(g);
+        } else {
+          log.info("event=orphan_lease_released lease={} backend={}", g.ticketId(), g.backendId());
+          releaseId(g.ticketId());
+        }
+      }
+      for (String ticket : h.waiting()) {
+        if (!pending.containsKey(ticket)) {
+          log.info("event=orphan_ticket_cancelled ticket={}", ticket);
+          cancelTicket(ticket);
+        }
+      }
+    });
+  }
+
+  @Override
+  public int inFlightHere(String backendId) {
+    AtomicInteger n = here.get(backendId);
+    return n == null ? 0 : n.get();
+  }
+
+  private void cancelTimer(Pending p) {
+    if (p.timer >= 0) {
+      vertx.cancelTimer(p.timer);
+      p.timer = -1;
+    }
+  }
+
+  /**
+   * Hands back everything this member holds (waiting tickets, then leases) before it leaves the cluster.
+   * Blocking, bounded; call off the event loop.
+   */
+  @Override
+  public void close() {
+    if (reconcileTimer >= 0) {
+      vertx.cancelTimer(reconcileTimer);
+    }
+    List<java.util.concurrent.CompletableFuture<?>> calls = new ArrayList<>();
+    for (Pending p : List.copyOf(pending.values())) {
+      if (p.settle()) {
+        pending.remove(p.ticket);
+        calls.add(ledger.cancel(p.ticket).toCompletableFuture());
+        p.ctx.runOnContext(v -> p.promise.tryFail(new AdmissionRefused(503, "member_stopping",
+            "this member is shutting down", 1)));
+      }
+    }
+    for (Lease l : List.copyOf(active.values())) {
+      if (l.released.compareAndSet(false, true)) {
+        active.remove(l.id);
+        calls.add(ledger.release(l.id).toCompletableFuture());
+      }
+    }
+    try {
+      java.util.concurrent.CompletableFuture.allOf(calls.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("event=handback_incomplete error={}", e.toString());
+    }
+    notifier.close();
+  }
+
+  private final class Lease implements SlotLease {
+    final String id;
+    final BackendState backend;
+    final AtomicBoolean released = new AtomicBoolean();
+
+    Lease(String id, BackendState backend) {
+      this.id = id;
+      this.backend = backend;
+    }
+
+    @Override
+    public BackendState backend() {
+      return backend;
+    }
+
+    @Override
+    public void release() {
+      if (released.compareAndSet(false, true)) {
+        active.remove(id);
+        here.get(backend.id()).decrementAndGet();
+        releaseId(id);
+      }
+    }
+  }
+
+  private static final class Pending {
+    final String ticket;
+    final Context ctx;
+    final RouteRequest request;
+    final Promise<SlotLease> promise = Promise.promise();
+    final AtomicBoolean settled = new AtomicBoolean();
+    long timer = -1;
+
+    Pending(String ticket, Context ctx, RouteRequest request) {
+      this.ticket = ticket;
+      this.ctx = ctx;
+      this.request = request;
+    }
+
+    boolean settle() {
+      return settled.compareAndSet(false, true);
+    }
+  }
+
+  static AdmissionRefused refusal(Throwable err) {
+    Throwable t = err;
+    while (t != null) {
+      if (t instanceof SplitBrainProtectionException) {
+        return new AdmissionRefused(503, "cluster_minority", "this member sees too few cluster members to grant "
+            + "slots safely (split-brain protection); try another member", 5);
+      }
+      t = t.getCause();
+    }
+    return new AdmissionRefused(503, "cluster_unavailable", "the cluster could not grant a slot: " + err, 2);
+  }
+}

@@ -1,0 +1,29 @@
+package io.corral.router.routing;
+
+import io.corral.cluster.ledger.Strategy;
+import java.time.Duration;
+
+/**
+ * The bounds and defaults of the cluster-wide queue.
+ *
+ * @param maxDepth        waiting requests allowed cluster-wide; over it new ones get 429
+ * @param maxWait         how long a request may wait for a slot before it gets 503
+ * @param agingCredit     how many later arrivals one priority level may overtake
+ * @param defaultStrategy used when a request does not name one
+ * @param reconcileEvery  how often this member compares the ledger's view of its requests with its live ones
+ */
+public record QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Strategy defaultStrategy,
+    Duration reconcileEvery) {
+
+  public QueueSettings {
+    if (maxDepth < 0) {
+      throw new IllegalArgumentException("queue max depth must be >= 0");
+    }
+    if (maxWait.isNegative() || maxWait.isZero()) {
+      throw new IllegalArgumentException("queue max wait must be positive");
+    }
+    if (agingCredit < 0) {
+      throw new IllegalArgumentException("aging credit must be >= 0");
+    }
+  }
+}
