@@ -5,6 +5,7 @@ import io.corral.cluster.CorralMember;
 import io.corral.cluster.MemberIdentity;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.ledger.GrantNotifier;
+import io.corral.cluster.ledger.LedgerResetWatcher;
 import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
 import io.corral.dashboard.DashboardRoutes;
@@ -139,12 +140,20 @@ public final class RouterNode implements AutoCloseable {
       WebClient webClient = WebClient.wrap(client);
       SlotLedger ledger = new SlotLedger(member.hazelcast());
       GrantNotifier notifier = new GrantNotifier(member.hazelcast());
-      LedgerSelector selector = new LedgerSelector(vertx, ledger, notifier, member.localId().toString(),
+      CorralMember self = member;
+      LedgerSelector selector = new LedgerSelector(vertx, ledger, notifier, () -> self.localId().toString(),
           new QueueSettings(config.queueMaxDepth(), config.queueMaxWait(), config.queueAgingCredit(),
               config.strategy(), Duration.ofSeconds(2)));
       selector.start();
       LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger, notifier);
       stewardship.start();
+      LedgerResetWatcher resets = new LedgerResetWatcher(member.hazelcast(), ledger);
+      resets.onReset(selector::onClusterReset);
+      resets.onReset(() -> {
+        if (self.leaderElection().isLeader()) {
+          stewardship.takeOver();
+        }
+      });
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout());
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy());
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);

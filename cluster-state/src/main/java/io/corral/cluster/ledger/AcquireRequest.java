@@ -22,6 +22,12 @@ import java.util.Objects;
 public record AcquireRequest(String ticketId, String memberId, String model, int priority,
     List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit) {
 
+  /** The same request made by this member under a new UUID (after a merge). */
+  public AcquireRequest forMember(String newMemberId) {
+    return new AcquireRequest(ticketId, newMemberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit);
+  }
+
   /** A backend that can serve the request and the slots the caller's view gives it. */
   public record Candidate(String backendId, int slots) {}
 

@@ -214,6 +214,49 @@ final class LedgerOps {
     }
   }
 
+  static final class Reassert extends Mutating<Integer> {
+    String memberId;
+    List<Grant> held;
+
+    Reassert() {}
+
+    Reassert(String memberId, List<Grant> held) {
+      this.memberId = memberId;
+      this.held = List.copyOf(held);
+    }
+
+    @Override
+    Integer apply(PoolLedger ledger) {
+      return ledger.reassert(memberId, held);
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.REASSERT;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(memberId);
+      out.writeInt(held.size());
+      for (Grant g : held) {
+        out.writeString(g.ticketId());
+        out.writeString(g.backendId());
+      }
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      memberId = in.readString();
+      int n = in.readInt();
+      List<Grant> list = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        list.add(new Grant(in.readString(), memberId, in.readString()));
+      }
+      held = list;
+    }
+  }
+
   /** Reads what a member holds ({@code memberId} set) or which members hold anything (null). */
   static final class Holdings extends Reading<MemberHoldings> {
     String memberId;

@@ -17,6 +17,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
   static final int PURGE_MEMBER = 5;
   static final int HOLDINGS = 6;
   static final int SNAPSHOT = 7;
+  static final int REASSERT = 8;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -28,6 +29,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
       case PURGE_MEMBER -> new LedgerOps.PurgeMember();
       case HOLDINGS -> new LedgerOps.Holdings();
       case SNAPSHOT -> new LedgerOps.Snapshot();
+      case REASSERT -> new LedgerOps.Reassert();
       default -> throw new IllegalArgumentException("unknown ledger class id " + classId);
     };
   }

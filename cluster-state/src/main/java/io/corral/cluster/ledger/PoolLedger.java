@@ -158,6 +158,33 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return dispatch();
   }
 
+  /**
+   * After a split-brain merge or a lost partition the ledger may have forgotten (or, through a purge on the other
+   * side, ended) leases whose requests still run. Their holder re-asserts them: they count against the backends
+   * again, even beyond the slots (nothing new is granted there until enough of them end). Idempotent.
+   *
+   * @return how many leases were added back
+   */
+  public int reassert(String memberId, List<Grant> held) {
+    if (tombstones.contains(memberId)) {
+      return 0;
+    }
+    int added = 0;
+    for (Grant g : held) {
+      if (!leases.containsKey(g.ticketId())) {
+        backends.computeIfAbsent(g.backendId(), id -> new BackendSlots(0, false));
+        TicketKey queued = waitingById.remove(g.ticketId());
+        if (queued != null) {
+          waiting.remove(queued);
+        }
+        ended.remove(g.ticketId());
+        grant(new Lease(g.ticketId(), g.backendId(), memberId, "", 5, nextSeq++));
+        added++;
+      }
+    }
+    return added;
+  }
+
   /** A member's leases and waiting tickets, for its reconciliation against its live requests. */
   public MemberHoldings holdingsOf(String memberId) {
     List<Grant> held = new ArrayList<>();

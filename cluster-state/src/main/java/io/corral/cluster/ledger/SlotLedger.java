@@ -18,6 +18,7 @@ public final class SlotLedger {
   public static final String MAP_NAME = "corral.ledger";
   public static final String DEFAULT_POOL = "default";
 
+  private final HazelcastInstance hazelcast;
   private final IMap<String, PoolLedger> map;
   private final String pool;
 
@@ -26,6 +27,7 @@ public final class SlotLedger {
   }
 
   public SlotLedger(HazelcastInstance hazelcast, String pool) {
+    this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(MAP_NAME);
     this.pool = pool;
   }
@@ -59,6 +61,16 @@ public final class SlotLedger {
   /** Frees a departed member's leases, drops its tickets and refuses its late operations. Idempotent. */
   public CompletionStage<List<Grant>> purgeMember(String memberId) {
     return map.submitToKey(pool, new LedgerOps.PurgeMember(memberId)).thenApply(ReleaseResult::grants);
+  }
+
+  /** Puts back leases whose requests still run after a merge or a lost partition. Idempotent. */
+  public CompletionStage<Integer> reassert(String memberId, List<Grant> held) {
+    return map.submitToKey(pool, new LedgerOps.Reassert(memberId, held));
+  }
+
+  /** The partition that holds this pool's entry (to notice when it is lost). */
+  public int partitionId() {
+    return hazelcast.getPartitionService().getPartition(pool).getPartitionId();
   }
 
   /** The leases and waiting tickets the member holds in the ledger. */

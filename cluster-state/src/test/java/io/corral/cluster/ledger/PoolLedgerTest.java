@@ -206,4 +206,19 @@ class PoolLedgerTest {
     }
     assertThat(copy.acquire(req("n", "m0", 5))).isEqualTo(ledger.acquire(req("n", "m0", 5)));
   }
+
+  @Test
+  void leasesReassertedAfterAMergeCountAgainAndNothingIsGrantedOverThem() {
+    acquire("r0");
+    acquire("r1");
+    ledger.purgeMember("member-a");
+    // the member merged back under a new id; its two requests still run on their backends
+    List<Grant> held = List.of(new Grant("r0", "member-a2", A), new Grant("r1", "member-a2", A));
+    assertThat(ledger.reassert("member-a2", held)).isEqualTo(2);
+    assertThat(ledger.reassert("member-a2", held)).isZero();
+    assertThat(ledger.snapshot().inFlight(A)).isEqualTo(2);
+    assertThat(ledger.acquire(req("n1", "member-b", 5, A)).outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.release("r0").grants()).extracting(Grant::ticketId).containsExactly("n1");
+    assertThat(ledger.reassert("member-a", held)).isZero();
+  }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,25 +47,30 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private final Vertx vertx;
   private final SlotLedger ledger;
   private final GrantNotifier notifier;
-  private final String memberId;
+  private final Supplier<String> localMemberId;
   private final QueueSettings settings;
+  private volatile String subscribedAs;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final Map<String, Lease> active = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> here = new ConcurrentHashMap<>();
   private final SplittableRandom random = new SplittableRandom();
   private long reconcileTimer = -1;
 
-  public LedgerSelector(Vertx vertx, SlotLedger ledger, GrantNotifier notifier, String memberId,
+  /**
+   * @param localMemberId this member's current UUID (it changes when the member merges into another cluster)
+   */
+  public LedgerSelector(Vertx vertx, SlotLedger ledger, GrantNotifier notifier, Supplier<String> localMemberId,
       QueueSettings settings) {
     this.vertx = vertx;
     this.ledger = ledger;
     this.notifier = notifier;
-    this.memberId = memberId;
+    this.localMemberId = localMemberId;
     this.settings = settings;
   }
 
   public void start() {
-    notifier.subscribe(memberId, this::onGrant);
+    subscribedAs = localMemberId.get();
+    notifier.subscribe(subscribedAs, this::onGrant);
     reconcileTimer = vertx.setPeriodic(settings.reconcileEvery().toMillis(), id -> reconcile());
   }
 
@@ -82,17 +88,52 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     synchronized (random) {
       draw = random.nextLong();
     }
-    AcquireRequest ar = new AcquireRequest(ticket, memberId, request.model(), request.priority(), candidates,
+    p.acquire = new AcquireRequest(ticket, localMemberId.get(), request.model(), request.priority(), candidates,
         request.strategy(), draw, settings.maxDepth(), settings.agingCredit());
-    Future.fromCompletionStage(ledger.acquire(ar), ctx).onComplete(res -> {
+    submit(p);
+    request.clientGone().onComplete(v -> abandon(p));
+    return p.promise.future();
+  }
+
+  private void submit(Pending p) {
+    Future.fromCompletionStage(ledger.acquire(p.acquire), p.ctx).onComplete(res -> {
       if (res.failed()) {
         refuse(p, refusal(res.cause()));
       } else {
         onAcquired(p, res.result());
       }
     });
-    request.clientGone().onComplete(v -> abandon(p));
-    return p.promise.future();
+  }
+
+  /**
+   * After a split-brain merge (this member now has a new UUID) or a lost ledger partition: listen for grants
+   * under the current UUID, put this member's running requests back into the ledger, and queue its waiting ones
+   * again (same ticket ids, so nothing is counted twice).
+   */
+  public void onClusterReset() {
+    String now = localMemberId.get();
+    if (!now.equals(subscribedAs)) {
+      notifier.close();
+      notifier.subscribe(now, this::onGrant);
+      subscribedAs = now;
+    }
+    List<Grant> held = new ArrayList<>();
+    for (Lease l : active.values()) {
+      held.add(new Grant(l.id, now, l.backend.id()));
+    }
+    ledger.reassert(now, held).whenComplete((added, err) -> {
+      if (err != null) {
+        log.warn("event=reassert_failed error={}", err.toString());
+      } else {
+        log.info("event=leases_reasserted member={} held={} added={}", now, held.size(), added);
+      }
+    });
+    for (Pending p : List.copyOf(pending.values())) {
+      if (!p.settled.get() && p.acquire != null) {
+        p.acquire = p.acquire.forMember(now);
+        p.ctx.runOnContext(v -> submit(p));
+      }
+    }
   }
 
   private void onAcquired(Pending p, AcquireResult r) {
@@ -107,7 +148,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         }
       }
       case QUEUED -> {
-        if (!p.settled.get()) {
+        if (!p.settled.get() && p.timer < 0) {
           p.timer = vertx.setTimer(settings.maxWait().toMillis(), id -> timeout(p));
         }
       }
@@ -200,7 +241,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
   /** Compares the ledger's view of this member with what it really holds, and mends the difference. */
   void reconcile() {
-    ledger.holdingsOf(memberId).whenComplete((MemberHoldings h, Throwable err) -> {
+    ledger.holdingsOf(localMemberId.get()).whenComplete((MemberHoldings h, Throwable err) -> {
       if (err != null) {
         log.debug("event=reconcile_failed error={}", err.toString());
         return;
@@ -303,6 +344,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     final RouteRequest request;
     final Promise<SlotLease> promise = Promise.promise();
     final AtomicBoolean settled = new AtomicBoolean();
+    volatile AcquireRequest acquire;
     long timer = -1;
 
     Pending(String ticket, Context ctx, RouteRequest request) {
