@@ -18,11 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * vs local requests) never frees something that is still wanted: it frees leases and tickets nobody here holds
  * any more (a release or cancel that failed, a grant for a request that has gone) and completes grants whose
  * notice was lost. A pending request is settled exactly once, by whichever comes first: grant, timeout, client
- * gone, refusal.
+ * gone, refusal. A grant can be seen twice (the acquire result or notice, and reconciliation); only the first
+ * sighting counts, and nothing but a request's own release or cancel ever frees its lease.
  */
 public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
@@ -53,6 +54,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final Map<String, Lease> active = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> here = new ConcurrentHashMap<>();
+  /** Ids released or cancelled here recently (nanoTime), so reconciliation does not chase them. */
+  private final Map<String, Long> ended = new ConcurrentHashMap<>();
   private final SplittableRandom random = new SplittableRandom();
   private long reconcileTimer = -1;
 
@@ -129,7 +132,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       }
     });
     for (Pending p : List.copyOf(pending.values())) {
-      if (!p.settled.get() && p.acquire != null) {
+      if (p.waiting() && p.acquire != null) {
         p.acquire = p.acquire.forMember(now);
         p.ctx.runOnContext(v -> submit(p));
       }
@@ -139,16 +142,15 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private void onAcquired(Pending p, AcquireResult r) {
     switch (r.outcome()) {
       case GRANTED -> {
-        if (p.settle()) {
+        // already GRANTED means reconciliation saw this grant first: same lease, nothing to do; ENDED means the
+        // request gave up meanwhile, and its cancel finds the lease and releases it
+        if (p.toGranted()) {
           p.promise.complete(newLease(p, r.backendId()));
           pending.remove(p.ticket);
-        } else {
-          pending.remove(p.ticket);
-          releaseId(p.ticket);
         }
       }
       case QUEUED -> {
-        if (!p.settled.get() && p.timer < 0) {
+        if (p.waiting() && p.timer < 0) {
           p.timer = vertx.setTimer(settings.maxWait().toMillis(), id -> timeout(p));
         }
       }
@@ -163,33 +165,33 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void refuse(Pending p, AdmissionRefused why) {
-    if (p.settle()) {
+    if (p.toEnded()) {
       pending.remove(p.ticket);
       p.promise.fail(why);
     }
   }
 
-  /** A grant notice from whichever member freed the slot (on a Hazelcast thread). */
+  /**
+   * A grant for one of this member's tickets: from the member that freed the slot (on a Hazelcast thread), or
+   * from reconciliation when that notice was lost. Completes the request once; a second sighting of the same
+   * grant changes nothing, and a grant for a request that gave up is released by that request's cancel.
+   */
   private void onGrant(Grant g) {
     Pending p = pending.get(g.ticketId());
     if (p == null) {
-      // nobody here waits for it any more (cancelled, timed out, client gone): give the slot back
-      releaseId(g.ticketId());
       return;
     }
     p.ctx.runOnContext(v -> {
-      if (p.settle()) {
+      if (p.toGranted()) {
         cancelTimer(p);
         p.promise.complete(newLease(p, g.backendId()));
         pending.remove(p.ticket);
-      } else {
-        releaseId(g.ticketId());
       }
     });
   }
 
   private void timeout(Pending p) {
-    if (p.settle()) {
+    if (p.toEnded()) {
       pending.remove(p.ticket);
       cancelTicket(p.ticket);
       p.promise.fail(new AdmissionRefused(503, "queue_timeout", "waited " + settings.maxWait().toSeconds()
@@ -198,7 +200,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void abandon(Pending p) {
-    if (p.settle()) {
+    if (p.toEnded()) {
       cancelTimer(p);
       pending.remove(p.ticket);
       cancelTicket(p.ticket);
@@ -207,8 +209,10 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void cancelTicket(String ticket) {
+    ended.put(ticket, System.nanoTime());
     ledger.cancel(ticket).whenComplete((res, err) -> {
       if (err != null) {
+        ended.remove(ticket);
         log.warn("event=cancel_failed ticket={} error={} (reconciliation will retry)", ticket, err.toString());
       } else if (res.outcome() == ReleaseResult.Outcome.WAS_GRANTED) {
         releaseId(ticket);
@@ -217,12 +221,10 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void releaseId(String id) {
-    published(ledger.release(id), id);
-  }
-
-  private void published(CompletionStage<ReleaseResult> stage, String id) {
-    stage.whenComplete((res, err) -> {
+    ended.put(id, System.nanoTime());
+    ledger.release(id).whenComplete((res, err) -> {
       if (err != null) {
+        ended.remove(id);
         log.warn("event=release_failed lease={} error={} (reconciliation will retry)", id, err.toString());
       } else {
         notifier.publish(res.grants());
@@ -239,27 +241,37 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     return lease;
   }
 
-  /** Compares the ledger's view of this member with what it really holds, and mends the difference. */
+  /**
+   * Compares the ledger's view of this member with what it really holds, and mends the difference. Ids that
+   * ended here in the last few seconds are skipped: their release or cancel may still be on its way, and the
+   * holdings read may predate it.
+   */
   void reconcile() {
+    long horizon = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
+    ended.values().removeIf(t -> t < horizon);
     ledger.holdingsOf(localMemberId.get()).whenComplete((MemberHoldings h, Throwable err) -> {
       if (err != null) {
         log.debug("event=reconcile_failed error={}", err.toString());
         return;
       }
       for (Grant g : h.leases()) {
-        if (active.containsKey(g.ticketId())) {
+        String id = g.ticketId();
+        if (active.containsKey(id) || ended.containsKey(id)) {
           continue;
         }
-        if (pending.containsKey(g.ticketId())) {
-          log.info("event=grant_recovered ticket={} backend={}", g.ticketId(), g.backendId());
-          onGrant(g);
+        Pending p = pending.get(id);
+        if (p != null) {
+          if (p.waiting()) {
+            log.info("event=grant_recovered ticket={} backend={}", id, g.backendId());
+            onGrant(g);
+          }
         } else {
-          log.info("event=orphan_lease_released lease={} backend={}", g.ticketId(), g.backendId());
-          releaseId(g.ticketId());
+          log.info("event=orphan_lease_released lease={} backend={}", id, g.backendId());
+          releaseId(id);
         }
       }
       for (String ticket : h.waiting()) {
-        if (!pending.containsKey(ticket)) {
+        if (!pending.containsKey(ticket) && !ended.containsKey(ticket)) {
           log.info("event=orphan_ticket_cancelled ticket={}", ticket);
           cancelTicket(ticket);
         }
@@ -291,7 +303,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     }
     List<java.util.concurrent.CompletableFuture<?>> calls = new ArrayList<>();
     for (Pending p : List.copyOf(pending.values())) {
-      if (p.settle()) {
+      if (p.toEnded()) {
         pending.remove(p.ticket);
         calls.add(ledger.cancel(p.ticket).toCompletableFuture());
         p.ctx.runOnContext(v -> p.promise.tryFail(new AdmissionRefused(503, "member_stopping",
@@ -338,12 +350,15 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     }
   }
 
+  /** A request waiting for its slot. It leaves WAITING exactly once: GRANTED (it runs) or ENDED (it gave up). */
   private static final class Pending {
+    enum State { WAITING, GRANTED, ENDED }
+
     final String ticket;
     final Context ctx;
     final RouteRequest request;
     final Promise<SlotLease> promise = Promise.promise();
-    final AtomicBoolean settled = new AtomicBoolean();
+    final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
     volatile AcquireRequest acquire;
     long timer = -1;
 
@@ -353,8 +368,16 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       this.request = request;
     }
 
-    boolean settle() {
-      return settled.compareAndSet(false, true);
+    boolean toGranted() {
+      return state.compareAndSet(State.WAITING, State.GRANTED);
+    }
+
+    boolean toEnded() {
+      return state.compareAndSet(State.WAITING, State.ENDED);
+    }
+
+    boolean waiting() {
+      return state.get() == State.WAITING;
     }
   }
 
