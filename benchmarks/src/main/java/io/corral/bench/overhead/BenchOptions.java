@@ -16,6 +16,8 @@ import java.util.Map;
  * @param targets          where the load goes, in the order given (each round rotates the order)
  * @param baseline         the target the others are compared against (added latency, throughput ratio)
  * @param processes        processes whose CPU and memory the report shows (the generator adds itself)
+ * @param prime            load on every target at the highest concurrency before round 1, not recorded (JIT
+ *                         warm-up of all the JVMs, so round 1 is not a cold-start outlier)
  * @param warmup           load before each measured window, not recorded
  * @param measure          the measured window of each phase
  * @param rounds           how often every (concurrency, target) phase is repeated
@@ -29,7 +31,8 @@ import java.util.Map;
  * @param inProcessBackend start a simulated backend inside the generator as target {@code direct} (a quick
  *                         check of the generator itself; its CPU is then the generator's)
  */
-record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> processes, Duration warmup,
+record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> processes, Duration prime,
+    Duration warmup,
     Duration measure, int rounds, List<Integer> concurrency, int tokens, String model, int clockTicks,
     int eventLoops, Duration requestTimeout, Path out, boolean inProcessBackend) {
 
@@ -56,7 +59,7 @@ record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> 
         --baseline NAME             compared against (default: direct)
         --require-header NAME=HDR   every answer from target NAME must carry header HDR
         --pid NAME=PID              a process to watch (CPU, RSS); NAME matching a target ties it to that target
-        --warmup 5s  --measure 15s  --rounds 3  --concurrency 1,32  --tokens 8  --model llama3
+        --prime 10s  --warmup 5s  --measure 15s  --rounds 3  --concurrency 1,32  --tokens 8  --model llama3
         --clk-tck 100  --event-loops 1  --request-timeout 30s  --out FILE  --in-process-backend
       """;
 
@@ -67,8 +70,8 @@ record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> 
     if (targets.isEmpty() && !inProcessBackend) {
       throw new IllegalArgumentException("no --target given (or --in-process-backend)");
     }
-    if (warmup.isNegative() || measure.toMillis() < 500) {
-      throw new IllegalArgumentException("--measure must be at least 500ms and --warmup not negative");
+    if (prime.isNegative() || warmup.isNegative() || measure.toMillis() < 500) {
+      throw new IllegalArgumentException("--measure must be at least 500ms, --prime and --warmup not negative");
     }
     if (rounds < 1 || tokens < 1 || clockTicks < 1 || eventLoops < 1) {
       throw new IllegalArgumentException("--rounds, --tokens, --clk-tck and --event-loops must be positive");
@@ -83,6 +86,7 @@ record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> 
     Map<String, String> headers = new LinkedHashMap<>();
     List<WatchedProcess> pids = new ArrayList<>();
     String baseline = "direct";
+    Duration prime = Duration.ofSeconds(10);
     Duration warmup = Duration.ofSeconds(5);
     Duration measure = Duration.ofSeconds(15);
     int rounds = 3;
@@ -121,6 +125,7 @@ record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> 
           pids.add(new WatchedProcess(kv[0], Long.parseLong(kv[1])));
         }
         case "--baseline" -> baseline = value;
+        case "--prime" -> prime = duration(value);
         case "--warmup" -> warmup = duration(value);
         case "--measure" -> measure = duration(value);
         case "--rounds" -> rounds = Integer.parseInt(value);
@@ -153,19 +158,19 @@ record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> 
         throw new IllegalArgumentException("--require-header for unknown target " + name);
       }
     }
-    return new BenchOptions(targets, baseline, pids, warmup, measure, rounds, concurrency, tokens, model,
-        clockTicks, eventLoops, requestTimeout, out, inProcess);
+    return new BenchOptions(targets, baseline, pids, prime, warmup, measure, rounds, concurrency, tokens,
+        model, clockTicks, eventLoops, requestTimeout, out, inProcess);
   }
 
   BenchOptions withTargets(List<Target> newTargets) {
-    return new BenchOptions(newTargets, baseline, processes, warmup, measure, rounds, concurrency, tokens, model,
-        clockTicks, eventLoops, requestTimeout, out, inProcessBackend);
+    return new BenchOptions(newTargets, baseline, processes, prime, warmup, measure, rounds, concurrency,
+        tokens, model, clockTicks, eventLoops, requestTimeout, out, inProcessBackend);
   }
 
   /** How long the phases take, without process start-up. */
   Duration plannedDuration() {
     long phases = (long) rounds * concurrency.size() * targets.size();
-    return warmup.plus(measure).multipliedBy(phases);
+    return warmup.plus(measure).multipliedBy(phases).plus(prime.multipliedBy(targets.size()));
   }
 
   private static String[] pair(String flag, String value) {

@@ -13,6 +13,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,11 @@ final class ClosedLoopLoad {
   }
 
   PhaseResult run(BenchOptions.Target target, int round, int concurrency) throws InterruptedException {
+    return run(target, round, concurrency, options.warmup(), options.measure());
+  }
+
+  PhaseResult run(BenchOptions.Target target, int round, int concurrency, Duration warmup, Duration measure)
+      throws InterruptedException {
     HttpClientAgent client = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true)
             .setDecompressionSupported(false).setKeepAliveTimeout(120),
@@ -64,8 +70,7 @@ final class ClosedLoopLoad {
         .setIdleTimeout(options.requestTimeout().toMillis());
 
     long start = System.nanoTime();
-    Window window = new Window(start + options.warmup().toNanos(),
-        start + options.warmup().toNanos() + options.measure().toNanos());
+    Window window = new Window(start + warmup.toNanos(), start + warmup.toNanos() + measure.toNanos());
     CountDownLatch stopped = new CountDownLatch(concurrency);
     List<Stream> streams = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
@@ -95,11 +100,13 @@ final class ClosedLoopLoad {
     LatencySamples total = new LatencySamples();
     long errors = 0;
     long warmupErrors = 0;
+    long reads = 0;
     String firstError = null;
     for (Stream s : streams) {
       ttfb.addAll(s.ttfb);
       total.addAll(s.total);
       errors += s.errors;
+      reads += s.reads;
       warmupErrors += s.warmupErrors;
       if (firstError == null) {
         firstError = s.firstError;
@@ -113,7 +120,8 @@ final class ClosedLoopLoad {
       }
     });
     return new PhaseResult(target.name(), round, concurrency, (measuredTo - measuredFrom) / 1e9, ttfb.summarize(),
-        total.summarize(), errors, warmupErrors, firstError, used, machineAfter[0] - machineBefore[0]);
+        total.summarize(), total.size() == 0 ? 0 : reads / (double) total.size(), errors, warmupErrors, firstError,
+        used, machineAfter[0] - machineBefore[0]);
   }
 
   private Map<String, Long> cpuTicks() {
@@ -148,6 +156,7 @@ final class ClosedLoopLoad {
     final CountDownLatch stopped;
     final LatencySamples ttfb = new LatencySamples();
     final LatencySamples total = new LatencySamples();
+    long reads;
     long errors;
     long warmupErrors;
     String firstError;
@@ -171,10 +180,11 @@ final class ClosedLoopLoad {
       new Exchange(this, now).send();
     }
 
-    void succeeded(long sentAt, long firstByteAt, long endedAt) {
+    void succeeded(long sentAt, long firstByteAt, long endedAt, int bodyReads) {
       if (sentAt >= window.measureFrom && endedAt <= window.measureTo) {
         ttfb.add(firstByteAt - sentAt);
         total.add(endedAt - sentAt);
+        reads += bodyReads;
       }
       next();
     }
@@ -199,6 +209,7 @@ final class ClosedLoopLoad {
     final long sentAt;
     final Buffer received = Buffer.buffer(2048);
     long firstByteAt;
+    int bodyReads;
     boolean finished;
 
     Exchange(Stream stream, long sentAt) {
@@ -227,6 +238,7 @@ final class ClosedLoopLoad {
               if (firstByteAt == 0) {
                 firstByteAt = System.nanoTime();
               }
+              bodyReads++;
               received.appendBuffer(chunk);
             });
             response.endHandler(v -> end());
@@ -242,7 +254,7 @@ final class ClosedLoopLoad {
       }
       if (!finished) {
         finished = true;
-        stream.succeeded(sentAt, firstByteAt, endedAt);
+        stream.succeeded(sentAt, firstByteAt, endedAt, bodyReads);
       }
     }
 

@@ -47,27 +47,30 @@ final class OverheadReport {
   private String render() {
     line("### Run " + info.startedAt());
     line("");
-    line(String.format(Locale.ROOT, "- %d rounds x concurrency %s x targets %s (order rotated each round); warm-up "
-            + "%s + measured %s per phase; %d NDJSON chunks + final line per answer; %.0f s in all.",
-        options.rounds(), options.concurrency(), targetNames(), seconds(options.warmup().toMillis()),
+    line(String.format(Locale.ROOT, "- %d rounds x concurrency %s x targets %s (order rotated each round), after "
+            + "%s of unrecorded priming per target; warm-up %s + measured %s per phase; %d NDJSON chunks + final "
+            + "line per answer; %.0f s in all.",
+        options.rounds(), options.concurrency(), targetNames(), seconds(options.prime().toMillis()),
+        seconds(options.warmup().toMillis()),
         seconds(options.measure().toMillis()), options.tokens(), info.elapsedSeconds()));
     line(String.format(Locale.ROOT, "- machine: %d cores visible to the JVM, load average before %s, after %s; "
         + "%s; generator: %d Vert.x event loop(s), HTTP/1.1 keep-alive, pool = concurrency.", info.cores(),
         info.loadBefore(), info.loadAfter(), info.javaVersion(), options.eventLoops()));
     line("- \"other load\" = cores busy with work outside the watched processes and the generator during the "
-        + "window (the machine is shared).");
+        + "window (the machine is shared); \"reads/answer\" = body buffers the generator received per answer (a "
+        + "path that coalesces the chunks costs the client fewer reads).");
     line("");
 
     for (int c : options.concurrency()) {
       line("#### C=" + c + ": every round");
       line("");
-      line("| round | target | req/s | TTFB p50 ms | TTFB p99 ms | total p50 ms | total p99 ms | errors | other load "
-          + "(cores) |");
-      line("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+      line("| round | target | req/s | TTFB p50 ms | TTFB p99 ms | total p50 ms | total p99 ms | reads/answer | errors "
+          + "| other load (cores) |");
+      line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (PhaseResult r : phases(c)) {
-        line(String.format(Locale.ROOT, "| %d | %s | %.0f | %s | %s | %s | %s | %s | %.2f |", r.round(), r.target(),
-            r.requestsPerSecond(), ms(r.ttfb().p50()), ms(r.ttfb().p99()), ms(r.total().p50()), ms(r.total().p99()),
-            errors(r), r.otherCores(options.clockTicks())));
+        line(String.format(Locale.ROOT, "| %d | %s | %.0f | %s | %s | %s | %s | %.1f | %s | %.2f |", r.round(),
+            r.target(), r.requestsPerSecond(), ms(r.ttfb().p50()), ms(r.ttfb().p99()), ms(r.total().p50()),
+            ms(r.total().p99()), r.readsPerAnswer(), errors(r), r.otherCores(options.clockTicks())));
       }
       line("");
     }
@@ -94,8 +97,9 @@ final class OverheadReport {
       line("|---|---:|---:|---:|---:|---:|");
       for (String t : others()) {
         for (int c : options.concurrency()) {
-          line("| " + t + " | " + c + " | " + added(c, t, r -> r.ttfb().p50()) + " | " + added(c, t, r -> r.ttfb().p99())
-              + " | " + added(c, t, r -> r.total().p50()) + " | " + added(c, t, r -> r.total().p99()) + " |");
+          line("| " + t + " | " + c + " | " + added(c, t, r -> r.ttfb().p50()) + " | "
+              + added(c, t, r -> r.ttfb().p99()) + " | " + added(c, t, r -> r.total().p50()) + " | "
+              + added(c, t, r -> r.total().p99()) + " |");
         }
       }
       line("");
@@ -165,6 +169,7 @@ final class OverheadReport {
     for (ProcessReport p : processes) {
       line("- " + p.name() + ": `" + p.commandLine() + "`");
     }
+    line("");
     List<PhaseResult> failing = results.stream().filter(r -> r.firstError() != null).toList();
     if (!failing.isEmpty()) {
       line("");

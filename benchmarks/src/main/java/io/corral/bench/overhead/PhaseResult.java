@@ -11,6 +11,7 @@ import java.util.Map;
  * @param seconds       length of the measured window as actually elapsed
  * @param ttfb          request sent to first body bytes, over requests that started and ended in the window
  * @param total         request sent to the end of the streamed answer, same requests
+ * @param readsPerAnswer body buffers the generator received per answer (how much the path coalesced the chunks)
  * @param errors        failed requests that started in the window (status, reset, timeout, short or bad body)
  * @param warmupErrors  failed requests during warm-up (shown so a broken warm-up is not silently hidden)
  * @param firstError    one failure message, or null
@@ -18,8 +19,8 @@ import java.util.Map;
  * @param machineBusy   busy ticks of the whole machine during the window (all cores)
  */
 record PhaseResult(String target, int round, int concurrency, double seconds, LatencySamples.Summary ttfb,
-    LatencySamples.Summary total, long errors, long warmupErrors, String firstError, Map<String, Long> cpuTicks,
-    long machineBusy) {
+    LatencySamples.Summary total, double readsPerAnswer, long errors, long warmupErrors, String firstError,
+    Map<String, Long> cpuTicks, long machineBusy) {
 
   PhaseResult {
     cpuTicks = Map.copyOf(cpuTicks);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,7 +83,8 @@ public final class ProxyOverheadBench {
   }
 
   private static String run(Vertx vertx, BenchOptions options) throws InterruptedException {
-    String startedAt = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME.withLocale(Locale.ROOT));
+    String startedAt = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS)
+        .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     String loadBefore = loadAverage();
     long began = System.nanoTime();
     Map<String, Long> ticksBefore = processTicks(options);
@@ -92,8 +94,17 @@ public final class ProxyOverheadBench {
             .toList()));
 
     ClosedLoopLoad load = new ClosedLoopLoad(vertx, options);
-    List<PhaseResult> results = new ArrayList<>();
     List<BenchOptions.Target> targets = options.targets();
+    int highest = options.concurrency().stream().mapToInt(Integer::intValue).max().orElse(1);
+    if (options.prime().toMillis() >= 1000) {
+      for (BenchOptions.Target target : targets) {
+        PhaseResult r = load.run(target, 0, highest, options.prime().minusMillis(500), Duration.ofMillis(500));
+        progress(String.format(Locale.ROOT, "primed %-8s C=%d for %d s (not recorded): %.0f req/s, %d errors%s",
+            target.name(), highest, options.prime().toSeconds(), r.requestsPerSecond(),
+            r.errors() + r.warmupErrors(), r.firstError() == null ? "" : ", first: " + r.firstError()));
+      }
+    }
+    List<PhaseResult> results = new ArrayList<>();
     for (int round = 1; round <= options.rounds(); round++) {
       // rotate the order each round so no target always runs first (after a pause) or last
       List<BenchOptions.Target> order = new ArrayList<>();
