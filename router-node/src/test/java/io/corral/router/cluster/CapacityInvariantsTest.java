@@ -9,6 +9,7 @@ import io.corral.router.RouterNode;
 import io.corral.router.TestCluster;
 import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
+import io.vertx.core.json.JsonObject;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -132,6 +133,19 @@ class CapacityInvariantsTest {
     }
     // a newcomer while others wait queues behind them
     assertThat(ledger().depthByPriority()).containsEntry(5, 3).containsEntry(10, 1);
+    // every member shows the one queue and the cluster-wide load
+    JsonObject view = new JsonObject(Http.get(members.get(1).apiUrl() + "/api/cluster").body());
+    JsonObject queue = view.getJsonObject("queue");
+    assertThat(queue.getInteger("depth")).isEqualTo(4);
+    assertThat(queue.getJsonObject("byPriority").getMap()).containsEntry("5", 3).containsEntry("10", 1);
+    assertThat(queue.getJsonObject("byModel").getMap()).containsEntry("solo:latest", 4);
+    JsonObject soloView = view.getJsonArray("backends").stream().map(JsonObject.class::cast)
+        .filter(b -> b.getString("id").equals(solo.url())).findFirst().orElseThrow();
+    assertThat(soloView.getInteger("inFlight")).isEqualTo(1);
+    assertThat(soloView.getInteger("slots")).isEqualTo(1);
+    String metrics = Http.get(members.get(2).apiUrl() + "/metrics").body();
+    assertThat(metrics).contains("corral_cluster_queue_depth 4.0")
+        .contains("corral_cluster_backend_in_flight{backend=\"" + solo.url() + "\"} 1.0");
     for (CompletableFuture<HttpResponse<String>> b : blockers) {
       assertThat(b.get().statusCode()).isEqualTo(200);
     }
