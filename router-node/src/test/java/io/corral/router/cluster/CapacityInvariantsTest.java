@@ -212,4 +212,37 @@ class CapacityInvariantsTest {
     assertThat(s.statusCode()).isEqualTo(400);
     assertThat(s.body()).contains("X-Corral-Strategy", "least_loaded, round_robin, random", "\"type\"");
   }
+
+  @Test
+  void leasesAreReleasedWhenTheBackendFailsAndWhenTheClientLeavesMidStream() throws Exception {
+    one.faults().failWith(503, 3);
+    two.faults().failWith(503, 3);
+    List<CompletableFuture<HttpResponse<String>>> failing = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      failing.add(Http.CLIENT.sendAsync(generate(members.get(i % 3), 2, null), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> f : failing) {
+      assertThat(f.get().statusCode()).isEqualTo(503);
+    }
+    one.faults().clear();
+    two.faults().clear();
+    await().atMost(Duration.ofSeconds(5)).until(() -> ledger().backends().stream().allMatch(b -> b.inFlight() == 0));
+
+    URI uri = URI.create(members.get(1).apiUrl());
+    byte[] body = "{\"model\":\"llama3\",\"prompt\":\"x\",\"options\":{\"num_predict\":500}}"
+        .getBytes(StandardCharsets.UTF_8);
+    try (Socket s = new Socket(uri.getHost(), uri.getPort())) {
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /api/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+          + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      s.getInputStream().readNBytes(512);
+      await().atMost(Duration.ofSeconds(5)).until(() -> ledger().backends().stream()
+          .mapToInt(LedgerSnapshot.BackendLoad::inFlight).sum() == 1);
+    }
+    // the disconnect frees the slot at once (the after-each check confirms nothing is left)
+    await().atMost(Duration.ofSeconds(2)).until(() -> ledger().backends().stream()
+        .mapToInt(LedgerSnapshot.BackendLoad::inFlight).sum() == 0);
+  }
 }
