@@ -64,4 +64,26 @@ class SlotLedgerClusterTest {
     assertThat(join(onA.membersHolding())).containsExactly(b);
     notifierB.close();
   }
+
+  @Test
+  void anAcquireOrReleaseRetriedWithTheSameIdChangesNothingTheSecondTime() {
+    SlotLedger ledger = new SlotLedger(members.get(1).hazelcast(), "pool-" + System.nanoTime());
+    String m = members.get(1).localId().toString();
+    join(ledger.setCapacity("be", 1, true));
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
+    AcquireRequest once = new AcquireRequest("same", m, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10);
+    AcquireResult first = join(ledger.acquire(once));
+    assertThat(join(ledger.acquire(once))).isEqualTo(first);
+    assertThat(join(ledger.snapshot()).inFlight("be")).isOne();
+    AcquireRequest queued = new AcquireRequest("next", m, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10);
+    assertThat(join(ledger.acquire(queued)).outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
+    assertThat(join(ledger.acquire(queued)).outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
+    assertThat(join(ledger.snapshot()).queueDepth()).isOne();
+
+    assertThat(join(ledger.release("same")).grants()).extracting(Grant::ticketId).containsExactly("next");
+    ReleaseResult again = join(ledger.release("same"));
+    assertThat(again.outcome()).isEqualTo(ReleaseResult.Outcome.UNKNOWN);
+    assertThat(again.grants()).isEmpty();
+    assertThat(join(ledger.snapshot()).inFlight("be")).isOne();
+  }
 }
