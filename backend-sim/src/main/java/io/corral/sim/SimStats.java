@@ -14,6 +14,9 @@ import io.vertx.core.json.JsonObject;
  * @param processing requests holding a slot now
  * @param waiting requests queued for a slot now
  * @param maxProcessing the highest {@code processing} ever observed (since the last reset); never above the slots
+ * @param maxConcurrent the highest {@code processing + waiting} ever observed (since the last reset): the most
+ *     generation requests present at the backend at once. Over the slots only when a balancer sent more than the
+ *     backend can run, since the excess waits here (FIFO) instead of showing up in {@code maxProcessing}
  * @param requestsStarted requests that took a slot
  * @param requestsCompleted requests whose response ended normally
  * @param requestsCancelled requests that lost their client while holding a slot
@@ -22,6 +25,7 @@ public record SimStats(
     int processing,
     int waiting,
     int maxProcessing,
+    int maxConcurrent,
     long requestsStarted,
     long requestsCompleted,
     long requestsCancelled) {
@@ -32,6 +36,7 @@ public record SimStats(
         .put("processing", processing)
         .put("waiting", waiting)
         .put("maxProcessing", maxProcessing)
+        .put("maxConcurrent", maxConcurrent)
         .put("requestsStarted", requestsStarted)
         .put("requestsCompleted", requestsCompleted)
         .put("requestsCancelled", requestsCancelled);
@@ -43,6 +48,7 @@ public record SimStats(
         json.getInteger("processing", 0),
         json.getInteger("waiting", 0),
         json.getInteger("maxProcessing", 0),
+        json.getInteger("maxConcurrent", 0),
         json.getLong("requestsStarted", 0L),
         json.getLong("requestsCompleted", 0L),
         json.getLong("requestsCancelled", 0L));

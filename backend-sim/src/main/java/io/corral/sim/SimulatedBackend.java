@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Generation requests (chat, generate, completions, embeddings) each hold one slot from the moment they
  * start processing until their response ends or their client disconnects; requests beyond the slots wait in a
- * FIFO, as the real servers queue them. {@link #stats()} shows the load, and {@code maxProcessing} proves that
- * nobody over-subscribed the backend.
+ * FIFO, as the real servers queue them. {@link #stats()} shows the load: {@code maxProcessing} never exceeds the
+ * slots, and {@code maxConcurrent} (processing + waiting) shows whether a balancer sent more than the slots.
  *
  * <p>Thread-safety: every method may be called from any thread. Requests are served on the event loop of the
  * server and never block it.
@@ -118,7 +118,10 @@ public final class SimulatedBackend {
     return scheduler.stats();
   }
 
-  /** Zeroes counters and token totals; the live gauges stay and {@code maxProcessing} restarts from now. */
+  /**
+   * Zeroes counters and token totals; the live gauges stay and {@code maxProcessing} and {@code maxConcurrent}
+   * restart from now.
+   */
   public void resetStats() {
     scheduler.resetStats();
     totals.reset();

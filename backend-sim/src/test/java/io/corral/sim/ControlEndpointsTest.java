@@ -1,10 +1,15 @@
 package io.corral.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The /_sim/ endpoints that drive a simulator from another process. */
@@ -23,9 +28,9 @@ class ControlEndpointsTest extends SimulatorTestBase {
 
     JsonObject stats = http.get(ollama, "/_sim/stats").json();
 
-    assertThat(SimStats.fromJson(stats)).isEqualTo(new SimStats(0, 0, 1, 2, 2, 0));
-    assertThat(stats.fieldNames()).containsExactly("processing", "waiting", "maxProcessing", "requestsStarted",
-        "requestsCompleted", "requestsCancelled");
+    assertThat(SimStats.fromJson(stats)).isEqualTo(new SimStats(0, 0, 1, 1, 2, 2, 0));
+    assertThat(stats.fieldNames()).containsExactly("processing", "waiting", "maxProcessing", "maxConcurrent",
+        "requestsStarted", "requestsCompleted", "requestsCancelled");
   }
 
   @Test
@@ -69,8 +74,27 @@ class ControlEndpointsTest extends SimulatorTestBase {
 
     JsonObject stats = http.post(ollama, "/_sim/reset", new JsonObject()).json();
 
-    assertThat(SimStats.fromJson(stats)).isEqualTo(new SimStats(0, 0, 0, 0, 0, 0));
+    assertThat(SimStats.fromJson(stats)).isEqualTo(new SimStats(0, 0, 0, 0, 0, 0, 0));
     assertThat(ollama.faults().state()).isEqualTo(SimFaultState.NONE);
     assertThat(http.post(ollama, "/api/chat", chat()).status()).isEqualTo(200);
+  }
+
+  @Test
+  void statsShowHowManyRequestsWereEverPresentAtOnceAndResetRestartsTheCount() {
+    SimulatedBackend ollama = start(SimBackendOptions.ollama("llama3").withSlots(2)
+        .withFirstTokenDelay(Duration.ofMillis(300)));
+    List<Future<TestHttp.Response>> answers = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      answers.add(http.send(HttpMethod.POST, ollama, "/api/chat", chat().encode()));
+    }
+    await().atMost(Duration.ofSeconds(2)).until(() -> ollama.stats().waiting() == 3);
+    answers.forEach(a -> assertThat(TestHttp.await(a).status()).isEqualTo(200));
+
+    SimStats stats = SimStats.fromJson(http.get(ollama, "/_sim/stats").json());
+    assertThat(stats.maxProcessing()).as("the backend itself never runs more than its slots").isEqualTo(2);
+    assertThat(stats.maxConcurrent()).as("but five requests were there at once").isEqualTo(5);
+
+    JsonObject reset = http.post(ollama, "/_sim/reset", new JsonObject()).json();
+    assertThat(reset.getInteger("maxConcurrent")).isZero();
   }
 }

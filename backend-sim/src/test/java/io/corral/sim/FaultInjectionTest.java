@@ -167,7 +167,7 @@ class FaultInjectionTest extends SimulatorTestBase {
       TestHttp.await(ollama.close());
 
       await().atMost(Duration.ofSeconds(2)).until(() -> stalled.closedByServer() && waiting.closedByServer());
-      assertThat(ollama.stats()).isEqualTo(new SimStats(0, 0, 1, 1, 0, 1));
+      assertThat(ollama.stats()).isEqualTo(new SimStats(0, 0, 1, 2, 1, 0, 1));
     }
   }
 }

@@ -55,7 +55,7 @@ class SlotSchedulerTest {
       grants.request(scheduler, name);
     }
     grants.awaitCount(2);
-    assertThat(scheduler.stats()).isEqualTo(new SimStats(2, 2, 2, 2, 0, 0));
+    assertThat(scheduler.stats()).isEqualTo(new SimStats(2, 2, 2, 4, 2, 0, 0));
 
     grants.grants.get(1).complete();
     grants.awaitCount(3);
@@ -93,7 +93,7 @@ class SlotSchedulerTest {
     assertThat(grant.cancel()).isTrue();
     assertThat(grant.complete()).isFalse();
     assertThat(grant.cancel()).isFalse();
-    assertThat(scheduler.stats()).isEqualTo(new SimStats(0, 0, 1, 1, 0, 1));
+    assertThat(scheduler.stats()).isEqualTo(new SimStats(0, 0, 1, 1, 1, 0, 1));
   }
 
   @Test
@@ -158,6 +158,32 @@ class SlotSchedulerTest {
 
     scheduler.resetStats();
 
-    assertThat(scheduler.stats()).isEqualTo(new SimStats(1, 1, 1, 0, 0, 0));
+    assertThat(scheduler.stats()).isEqualTo(new SimStats(1, 1, 1, 2, 0, 0, 0));
+  }
+
+  @Test
+  void maxConcurrentCountsWaitingRequestsWhileMaxProcessingStaysAtTheSlots() {
+    SlotScheduler scheduler = new SlotScheduler(1);
+    Grants grants = new Grants();
+    grants.request(scheduler, "a");
+    SlotScheduler.Ticket b = grants.request(scheduler, "b");
+    grants.request(scheduler, "c");
+    grants.awaitCount(1);
+
+    assertThat(scheduler.stats().maxProcessing()).isEqualTo(1);
+    assertThat(scheduler.stats().maxConcurrent()).isEqualTo(3);
+
+    // leaving and finishing lower the live gauges, never the high-water mark
+    scheduler.leave(b);
+    grants.grants.get(0).complete();
+    grants.awaitCount(2);
+    assertThat(scheduler.stats().maxConcurrent()).isEqualTo(3);
+
+    // a reset restarts it from what is present now (c is running)
+    scheduler.resetStats();
+    assertThat(scheduler.stats().maxConcurrent()).isEqualTo(1);
+    grants.request(scheduler, "d");
+    assertThat(scheduler.stats().maxConcurrent()).isEqualTo(2);
+    assertThat(scheduler.stats().maxProcessing()).isEqualTo(1);
   }
 }

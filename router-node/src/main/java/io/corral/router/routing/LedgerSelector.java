@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -227,9 +228,29 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         ended.remove(id);
         log.warn("event=release_failed lease={} error={} (reconciliation will retry)", id, err.toString());
       } else {
-        notifier.publish(res.grants());
+        deliver(res.grants());
       }
     });
+  }
+
+  /**
+   * Tells each granted ticket's member. A grant for a ticket this member holds is handed over directly: the
+   * topic round trip would only add latency between a freed slot and the next request's first byte.
+   */
+  private void deliver(List<Grant> grants) {
+    if (grants.isEmpty()) {
+      return;
+    }
+    String me = localMemberId.get();
+    List<Grant> remote = new ArrayList<>(grants.size());
+    for (Grant g : grants) {
+      if (g.memberId().equals(me)) {
+        onGrant(g);
+      } else {
+        remote.add(g);
+      }
+    }
+    notifier.publish(remote);
   }
 
   private Lease newLease(Pending p, String backendId) {
@@ -301,11 +322,13 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     if (reconcileTimer >= 0) {
       vertx.cancelTimer(reconcileTimer);
     }
-    List<java.util.concurrent.CompletableFuture<?>> calls = new ArrayList<>();
+    List<CompletableFuture<?>> calls = new ArrayList<>();
     for (Pending p : List.copyOf(pending.values())) {
       if (p.toEnded()) {
         pending.remove(p.ticket);
-        calls.add(ledger.cancel(p.ticket).toCompletableFuture());
+        calls.add(ledger.cancel(p.ticket).thenCompose(res -> res.outcome() == ReleaseResult.Outcome.WAS_GRANTED
+            ? ledger.release(p.ticket).thenAccept(r -> notifier.publish(r.grants()))
+            : CompletableFuture.completedFuture(null)).toCompletableFuture());
         p.ctx.runOnContext(v -> p.promise.tryFail(new AdmissionRefused(503, "member_stopping",
             "this member is shutting down", 1)));
       }
@@ -313,12 +336,12 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     for (Lease l : List.copyOf(active.values())) {
       if (l.released.compareAndSet(false, true)) {
         active.remove(l.id);
-        calls.add(ledger.release(l.id).toCompletableFuture());
+        // the grants go out by topic: this member is leaving and takes no new work
+        calls.add(ledger.release(l.id).thenAccept(r -> notifier.publish(r.grants())).toCompletableFuture());
       }
     }
     try {
-      java.util.concurrent.CompletableFuture.allOf(calls.toArray(java.util.concurrent.CompletableFuture[]::new))
-          .get(5, TimeUnit.SECONDS);
+      CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("event=handback_incomplete error={}", e.toString());
     }
