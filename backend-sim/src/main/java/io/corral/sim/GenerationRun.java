@@ -157,6 +157,8 @@ final class GenerationRun {
     long firstToken = Math.min(now, Math.max(grantedAt, firstTokenAt));
     GenerationSummary summary = new GenerationSummary(text.toString(), plan.promptTokens(), plan.tokens(),
         grant.slotId(), grantedAt - arrivedAt, firstToken - grantedAt, now - firstToken, now - arrivedAt);
+    // before the last write: a client may react to the end before this thread reaches grant.complete()
+    grant.answered();
     if (plan.stream()) {
       sendStreamHeaders();
       response.end(output.streamEnd(summary));

@@ -16,7 +16,9 @@ import io.vertx.core.json.JsonObject;
  * @param maxProcessing the highest {@code processing} ever observed (since the last reset); never above the slots
  * @param maxConcurrent the highest {@code processing + waiting} ever observed (since the last reset): the most
  *     generation requests present at the backend at once. Over the slots only when a balancer sent more than the
- *     backend can run, since the excess waits here (FIFO) instead of showing up in {@code maxProcessing}
+ *     backend can run, since the excess waits here (FIFO) instead of showing up in {@code maxProcessing}. A
+ *     request stops counting when its answer has been written in full, just before its slot is released, so a
+ *     client that reacts to the end at once is never counted as over-subscribing
  * @param requestsStarted requests that took a slot
  * @param requestsCompleted requests whose response ended normally
  * @param requestsCancelled requests that lost their client while holding a slot

@@ -24,8 +24,11 @@ final class SlotScheduler {
   private final BitSet busy = new BitSet();
   private final ArrayDeque<Ticket> waiting = new ArrayDeque<>();
   private int maxProcessing;
-  // processing + waiting: a balancer that over-subscribes shows up here, not in maxProcessing (the excess waits)
+  // requests present (see present()): a balancer that over-subscribes shows up here, not in maxProcessing (the
+  // excess waits)
   private int maxConcurrent;
+  // slots whose answer is already written in full but not yet released (the release follows right after)
+  private int answering;
   private long started;
   private long completed;
   private long cancelled;
@@ -55,7 +58,7 @@ final class SlotScheduler {
     List<Delivery> deliveries;
     synchronized (this) {
       waiting.addLast(ticket);
-      maxConcurrent = Math.max(maxConcurrent, busy.cardinality() + waiting.size());
+      maxConcurrent = Math.max(maxConcurrent, present());
       deliveries = grantWhilePossible();
     }
     deliver(deliveries);
@@ -109,16 +112,29 @@ final class SlotScheduler {
    */
   synchronized void resetStats() {
     maxProcessing = busy.cardinality();
-    maxConcurrent = busy.cardinality() + waiting.size();
+    maxConcurrent = present();
     started = 0;
     completed = 0;
     cancelled = 0;
   }
 
-  private void release(int slotId, boolean normally) {
+  /**
+   * Requests present: waiting, or holding a slot and not yet answered. A request whose last byte has been written
+   * no longer counts, even though its slot is freed a moment later: the client (a balancer) may see the end and
+   * send the next request before this thread gets to the release (on a busy machine the thread can be preempted
+   * in between), and that must not count as over-subscription. Caller holds the lock.
+   */
+  private int present() {
+    return busy.cardinality() - answering + waiting.size();
+  }
+
+  private void release(int slotId, boolean normally, boolean wasAnswered) {
     List<Delivery> deliveries;
     synchronized (this) {
       busy.clear(slotId);
+      if (wasAnswered) {
+        answering--;
+      }
       if (normally) {
         completed++;
       } else {
@@ -163,6 +179,7 @@ final class SlotScheduler {
   final class SlotGrant {
     private final int slotId;
     private boolean released;
+    private boolean answered;
 
     private SlotGrant(int slotId) {
       this.slotId = slotId;
@@ -170,6 +187,19 @@ final class SlotScheduler {
 
     int slotId() {
       return slotId;
+    }
+
+    /**
+     * The answer is about to be written in full (call it just before the final write, then {@link #complete}):
+     * from now on the request no longer counts as present for {@code maxConcurrent}.
+     */
+    void answered() {
+      synchronized (SlotScheduler.this) {
+        if (!released && !answered) {
+          answered = true;
+          answering++;
+        }
+      }
     }
 
     /** The response ended normally. Returns false if the slot was already released. */
@@ -189,7 +219,7 @@ final class SlotScheduler {
         }
         released = true;
       }
-      release(slotId, normally);
+      release(slotId, normally, answered);
       return true;
     }
   }

@@ -186,4 +186,27 @@ class SlotSchedulerTest {
     assertThat(scheduler.stats().maxConcurrent()).isEqualTo(2);
     assertThat(scheduler.stats().maxProcessing()).isEqualTo(1);
   }
+
+  @Test
+  void aRequestWhoseAnswerIsWrittenNoLongerCountsAsPresentBeforeItsSlotIsReleased() {
+    SlotScheduler scheduler = new SlotScheduler(1);
+    Grants grants = new Grants();
+    grants.request(scheduler, "a");
+    grants.awaitCount(1);
+
+    // a's last byte is out; its client (a balancer) sends the next request before a's slot is released
+    grants.grants.get(0).answered();
+    grants.request(scheduler, "b");
+
+    assertThat(scheduler.stats().maxConcurrent()).as("b arrived after a was answered").isEqualTo(1);
+    assertThat(scheduler.stats().waiting()).isEqualTo(1);
+    grants.grants.get(0).complete();
+    grants.awaitCount(2);
+    assertThat(scheduler.stats().maxConcurrent()).isEqualTo(1);
+    assertThat(scheduler.stats().maxProcessing()).isEqualTo(1);
+
+    // without the answer, a third request while b runs is over the slots
+    grants.request(scheduler, "c");
+    assertThat(scheduler.stats().maxConcurrent()).isEqualTo(2);
+  }
 }
