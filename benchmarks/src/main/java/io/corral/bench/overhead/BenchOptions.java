@@ -1,5 +1,8 @@
 package io.corral.bench.overhead;
 
+import static io.corral.bench.CliValues.duration;
+import static io.corral.bench.CliValues.pair;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -171,28 +174,5 @@ record BenchOptions(List<Target> targets, String baseline, List<WatchedProcess> 
   Duration plannedDuration() {
     long phases = (long) rounds * concurrency.size() * targets.size();
     return warmup.plus(measure).multipliedBy(phases).plus(prime.multipliedBy(targets.size()));
-  }
-
-  private static String[] pair(String flag, String value) {
-    int eq = value.indexOf('=');
-    if (eq < 1 || eq == value.length() - 1) {
-      throw new IllegalArgumentException(flag + " expects NAME=VALUE, got " + value);
-    }
-    return new String[] {value.substring(0, eq), value.substring(eq + 1)};
-  }
-
-  /** {@code 500ms}, {@code 5s}, {@code 2m} or a bare number of seconds. */
-  static Duration duration(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    if (t.endsWith("ms")) {
-      return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-    }
-    if (t.endsWith("s")) {
-      return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-    }
-    if (t.endsWith("m")) {
-      return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
-    }
-    return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
   }
 }
