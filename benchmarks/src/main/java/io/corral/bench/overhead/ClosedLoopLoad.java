@@ -1,5 +1,7 @@
 package io.corral.bench.overhead;
 
+import io.corral.bench.ProcStat;
+
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

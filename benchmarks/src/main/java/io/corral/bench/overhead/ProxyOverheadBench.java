@@ -1,5 +1,7 @@
 package io.corral.bench.overhead;
 
+import io.corral.bench.ProcStat;
+
 import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
 import io.vertx.core.Vertx;

@@ -1,4 +1,4 @@
-package io.corral.bench.overhead;
+package io.corral.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,12 +11,12 @@ import java.util.OptionalLong;
  * in clock ticks), resident memory ({@code VmRSS}, {@code VmHWM}) and machine-wide busy time. Every reading is a
  * fresh file read, so it is safe from any thread.
  */
-final class ProcStat {
+public final class ProcStat {
 
   private ProcStat() {}
 
   /** User + system CPU ticks of a process so far, or empty when it is gone. */
-  static OptionalLong cpuTicks(long pid) {
+  public static OptionalLong cpuTicks(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
       // The command name (field 2) is in parentheses and may contain spaces: split after its closing one.
@@ -29,7 +29,7 @@ final class ProcStat {
   }
 
   /** A {@code kB} line of {@code /proc/<pid>/status} such as {@code VmRSS} or {@code VmHWM}, in KiB. */
-  static OptionalLong statusKib(long pid, String key) {
+  public static OptionalLong statusKib(long pid, String key) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"), StandardCharsets.US_ASCII)) {
         if (line.startsWith(key + ":")) {
@@ -43,7 +43,7 @@ final class ProcStat {
   }
 
   /** The process's command line with NULs turned into spaces (to show the JVM flags in the report). */
-  static String commandLine(long pid) {
+  public static String commandLine(long pid) {
     try {
       byte[] raw = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
       return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim();
@@ -53,7 +53,7 @@ final class ProcStat {
   }
 
   /** Machine-wide CPU ticks from the first line of {@code /proc/stat}: {@code [busy, total]}. */
-  static long[] machineTicks() {
+  public static long[] machineTicks() {
     try {
       String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
       String[] f = first.trim().split("\\s+");
@@ -69,7 +69,17 @@ final class ProcStat {
     }
   }
 
-  static long selfPid() {
+  /** The 1, 5 and 15 minute load averages, as Linux prints them. */
+  public static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  public static long selfPid() {
     return ProcessHandle.current().pid();
   }
 }
