@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
@@ -102,6 +103,15 @@ public final class StreamingProxy {
       headers.set("X-Request-Id", requestId);
       options.setHeaders(headers);
       timerId = vertx.setTimer(firstByteTimeout.toMillis(), id -> noFirstByte());
+      send(options, true);
+    }
+
+    /**
+     * Sends the request. A pooled keep-alive connection that the backend closed just as it was reused fails with
+     * {@link HttpClosedException} before any response: the backend never read the request (llama-server closes
+     * after a stream), so it is sent once more on a fresh connection. Other failures are answered at once.
+     */
+    void send(RequestOptions options, boolean mayRetryClosed) {
       client.request(options).onComplete(ar -> {
         if (finished) {
           if (ar.succeeded()) {
@@ -115,8 +125,14 @@ public final class StreamingProxy {
         }
         upstream = ar.result();
         upstream.send(body).onComplete(sent -> {
+          if (finished) {
+            return;
+          }
           if (sent.failed()) {
-            if (!finished) {
+            if (mayRetryClosed && sent.cause() instanceof HttpClosedException) {
+              log.debug("event=stale_connection_retry request={} backend={}", requestId, backend);
+              send(options, false);
+            } else {
               connectFailed(sent.cause());
             }
             return;
