@@ -104,7 +104,9 @@ class CapacityInvariantsTest {
     // the backends' own count, not corral's bookkeeping
     assertThat(one.stats().maxProcessing()).isEqualTo(2);
     assertThat(two.stats().maxProcessing()).isEqualTo(2);
-    assertThat(one.stats().requestsCompleted() + two.stats().requestsCompleted()).isEqualTo(48);
+    // a backend counts a request completed just after its last byte, so the last count may trail the client
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(one.stats().requestsCompleted() + two.stats().requestsCompleted()).isEqualTo(48));
   }
 
   @Test
