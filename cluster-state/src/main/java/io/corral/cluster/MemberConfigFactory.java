@@ -42,6 +42,9 @@ final class MemberConfigFactory {
     c.setProperty("hazelcast.socket.bind.any", "false");
     c.setProperty("hazelcast.logging.type", "slf4j");
     c.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // answers to our calls are handled on the IO thread that read them, not handed to a response thread: one
+    // thread hop less on every ledger call (the grant path has several), and the work is tiny
+    c.setProperty("hazelcast.operation.response.thread.count", "0");
     c.setProperty("hazelcast.partition.count", Integer.toString(s.partitionCount()));
     c.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(s.heartbeatSeconds()));
     c.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(s.maxNoHeartbeatSeconds()));

@@ -139,13 +139,13 @@ public final class RouterNode implements AutoCloseable {
               .setCleanerPeriod(1000));
       WebClient webClient = WebClient.wrap(client);
       SlotLedger ledger = new SlotLedger(member.hazelcast());
-      GrantNotifier notifier = new GrantNotifier(member.hazelcast());
+      GrantNotifier notifier = GrantNotifier.of(member.hazelcast());
       CorralMember self = member;
       LedgerSelector selector = new LedgerSelector(vertx, ledger, notifier, () -> self.localId().toString(),
           new QueueSettings(config.queueMaxDepth(), config.queueMaxWait(), config.queueAgingCredit(),
               config.strategy(), Duration.ofSeconds(2)));
       selector.start();
-      LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger, notifier);
+      LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger);
       stewardship.start();
       LedgerResetWatcher resets = new LedgerResetWatcher(member.hazelcast(), ledger);
       resets.onReset(selector::onClusterReset);

@@ -1,5 +1,7 @@
 package io.corral.cluster.ledger;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
@@ -13,16 +15,33 @@ import java.util.Map;
 /**
  * The entry processors that change or read a {@link PoolLedger}. Each carries only its arguments; the decision
  * is made by the ledger on the key's partition thread. Mutating ones run again on backups (the default backup
- * processor is the processor itself), which is safe because the ledger decides deterministically.
+ * processor is the same change), which is safe because the ledger decides deterministically.
  */
 final class LedgerOps {
 
   private LedgerOps() {}
 
-  /** Base: load (or create) the ledger, apply, store. */
-  abstract static class Mutating<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable {
+  /**
+   * Base: load (or create) the ledger, apply, store. On the partition owner the grants the change made are sent to
+   * their members at once ({@link GrantNotifier}); the backup replica applies the same change silently
+   * ({@link Backup}). If the owner dies between sending a notice and its backup taking the change, the caller's
+   * retry on the new owner decides the same grant again from the same state, so the notice stays true.
+   */
+  abstract static class Mutating<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable,
+      HazelcastInstanceAware {
+    private transient HazelcastInstance hazelcast;
+
     @Override
     public final R process(Map.Entry<String, PoolLedger> entry) {
+      R result = applyTo(entry);
+      List<Grant> grants = grantsIn(result);
+      if (hazelcast != null && !grants.isEmpty()) {
+        GrantNotifier.of(hazelcast).publish(grants);
+      }
+      return result;
+    }
+
+    final R applyTo(Map.Entry<String, PoolLedger> entry) {
       PoolLedger ledger = entry.getValue() == null ? new PoolLedger() : entry.getValue();
       R result = apply(ledger);
       entry.setValue(ledger);
@@ -31,9 +50,65 @@ final class LedgerOps {
 
     abstract R apply(PoolLedger ledger);
 
+    /** Grants to announce: tickets of other requests that this change gave a slot. */
+    List<Grant> grantsIn(R result) {
+      return List.of();
+    }
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hazelcast) {
+      this.hazelcast = hazelcast;
+    }
+
+    @Override
+    public EntryProcessor<String, PoolLedger, R> getBackupProcessor() {
+      return new Backup<>(this);
+    }
+
     @Override
     public int getFactoryId() {
       return LedgerSerialization.FACTORY_ID;
+    }
+  }
+
+  /** The same change on the backup replica, without telling anyone. */
+  static final class Backup<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable {
+    Mutating<R> op;
+
+    Backup() {}
+
+    Backup(Mutating<R> op) {
+      this.op = op;
+    }
+
+    @Override
+    public R process(Map.Entry<String, PoolLedger> entry) {
+      return op.applyTo(entry);
+    }
+
+    @Override
+    public EntryProcessor<String, PoolLedger, R> getBackupProcessor() {
+      return null;
+    }
+
+    @Override
+    public int getFactoryId() {
+      return LedgerSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.BACKUP;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeObject(op);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      op = in.readObject();
     }
   }
 
@@ -129,6 +204,11 @@ final class LedgerOps {
     }
 
     @Override
+    List<Grant> grantsIn(ReleaseResult result) {
+      return result.grants();
+    }
+
+    @Override
     public int getClassId() {
       return LedgerSerialization.RELEASE;
     }
@@ -165,6 +245,11 @@ final class LedgerOps {
     }
 
     @Override
+    List<Grant> grantsIn(ReleaseResult result) {
+      return result.grants();
+    }
+
+    @Override
     public int getClassId() {
       return LedgerSerialization.SET_CAPACITY;
     }
@@ -196,6 +281,11 @@ final class LedgerOps {
     @Override
     ReleaseResult apply(PoolLedger ledger) {
       return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.purgeMember(memberId));
+    }
+
+    @Override
+    List<Grant> grantsIn(ReleaseResult result) {
+      return result.grants();
     }
 
     @Override

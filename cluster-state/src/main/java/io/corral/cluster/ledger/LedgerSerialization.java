@@ -18,6 +18,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
   static final int HOLDINGS = 6;
   static final int SNAPSHOT = 7;
   static final int REASSERT = 8;
+  static final int BACKUP = 9;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -30,6 +31,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
       case HOLDINGS -> new LedgerOps.Holdings();
       case SNAPSHOT -> new LedgerOps.Snapshot();
       case REASSERT -> new LedgerOps.Reassert();
+      case BACKUP -> new LedgerOps.Backup<>();
       default -> throw new IllegalArgumentException("unknown ledger class id " + classId);
     };
   }

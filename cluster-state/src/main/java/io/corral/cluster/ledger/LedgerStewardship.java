@@ -28,15 +28,12 @@ public final class LedgerStewardship {
   private final CorralMember member;
   private final BackendRegistry backends;
   private final SlotLedger ledger;
-  private final GrantNotifier notifier;
   private UUID membershipRegistration;
 
-  public LedgerStewardship(CorralMember member, BackendRegistry backends, SlotLedger ledger,
-      GrantNotifier notifier) {
+  public LedgerStewardship(CorralMember member, BackendRegistry backends, SlotLedger ledger) {
     this.member = member;
     this.backends = backends;
     this.ledger = ledger;
-    this.notifier = notifier;
   }
 
   public void start() {
@@ -90,8 +87,6 @@ public final class LedgerStewardship {
     ledger.setCapacity(b.id(), b.slots(), b.isUp()).whenComplete((grants, err) -> {
       if (err != null) {
         log.warn("event=capacity_sync_failed backend={} error={}", b.id(), err.toString());
-      } else {
-        notifier.publish(grants);
       }
     });
   }
@@ -103,7 +98,6 @@ public final class LedgerStewardship {
         return;
       }
       log.info("event=member_purged member={} reason={} regranted={}", memberId, why, grants.size());
-      notifier.publish(grants);
     });
   }
 

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     waiting.put(key, new Ticket(r.ticketId(), r.memberId(), r.model(), r.priority(), seq, candidateIds,
         r.strategy(), r.randomDraw()));
     waitingById.put(r.ticketId(), key);
-    return AcquireResult.queued(waiting.headMap(key).size());
+    // counting the tickets ahead walks the queue: skip it in the usual case, a ticket joining at the end
+    return AcquireResult.queued(key.equals(waiting.lastKey()) ? waiting.size() - 1 : waiting.headMap(key).size());
   }
 
   /** Frees a lease and hands the freed slot to the best waiting ticket that can use it. */
@@ -222,17 +224,15 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       }
     }
     List<Grant> grants = new ArrayList<>();
-    for (Map.Entry<TicketKey, Ticket> e : List.copyOf(waiting.entrySet())) {
-      if (free == 0) {
-        break;
-      }
-      Ticket t = e.getValue();
+    Iterator<Ticket> it = waiting.values().iterator();
+    while (free > 0 && it.hasNext()) {
+      Ticket t = it.next();
       List<String> candidates = freeAmong(t.candidates());
       if (candidates.isEmpty()) {
         continue;
       }
       String chosen = pick(candidates, t.strategy(), t.randomDraw());
-      waiting.remove(e.getKey());
+      it.remove();
       waitingById.remove(t.ticketId());
       grant(new Lease(t.ticketId(), chosen, t.memberId(), t.model(), t.priority(), t.seq()));
       grants.add(new Grant(t.ticketId(), t.memberId(), chosen));

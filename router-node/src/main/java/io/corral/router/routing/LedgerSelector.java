@@ -100,7 +100,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void submit(Pending p) {
-    Future.fromCompletionStage(ledger.acquire(p.acquire), p.ctx).onComplete(res -> {
+    HazelcastCompletions.onContext(ledger.acquire(p.acquire), p.ctx).onComplete(res -> {
       if (res.failed()) {
         refuse(p, refusal(res.cause()));
       } else {
@@ -193,6 +193,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
   private void timeout(Pending p) {
     if (p.toEnded()) {
+      ended.put(p.ticket, System.nanoTime());
       pending.remove(p.ticket);
       cancelTicket(p.ticket);
       p.promise.fail(new AdmissionRefused(503, "queue_timeout", "waited " + settings.maxWait().toSeconds()
@@ -203,6 +204,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private void abandon(Pending p) {
     if (p.toEnded()) {
       cancelTimer(p);
+      ended.put(p.ticket, System.nanoTime());
       pending.remove(p.ticket);
       cancelTicket(p.ticket);
       p.promise.fail(new AdmissionRefused(499, "client_gone", "client disconnected while waiting", 0));
@@ -211,7 +213,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
   private void cancelTicket(String ticket) {
     ended.put(ticket, System.nanoTime());
-    ledger.cancel(ticket).whenComplete((res, err) -> {
+    HazelcastCompletions.whenDone(ledger.cancel(ticket), (res, err) -> {
       if (err != null) {
         ended.remove(ticket);
         log.warn("event=cancel_failed ticket={} error={} (reconciliation will retry)", ticket, err.toString());
@@ -223,7 +225,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
   private void releaseId(String id) {
     ended.put(id, System.nanoTime());
-    ledger.release(id).whenComplete((res, err) -> {
+    HazelcastCompletions.whenDone(ledger.release(id), (res, err) -> {
       if (err != null) {
         ended.remove(id);
         log.warn("event=release_failed lease={} error={} (reconciliation will retry)", id, err.toString());
@@ -234,23 +236,20 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   /**
-   * Tells each granted ticket's member. A grant for a ticket this member holds is handed over directly: the
-   * topic round trip would only add latency between a freed slot and the next request's first byte.
+   * Hands a grant for a ticket this member holds straight to it. The ledger's partition owner also sends every
+   * grant as a notice to its ticket's member (and that is how other members hear of theirs); whichever arrives
+   * first counts.
    */
   private void deliver(List<Grant> grants) {
     if (grants.isEmpty()) {
       return;
     }
     String me = localMemberId.get();
-    List<Grant> remote = new ArrayList<>(grants.size());
     for (Grant g : grants) {
       if (g.memberId().equals(me)) {
         onGrant(g);
-      } else {
-        remote.add(g);
       }
     }
-    notifier.publish(remote);
   }
 
   private Lease newLease(Pending p, String backendId) {
@@ -275,29 +274,45 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         log.debug("event=reconcile_failed error={}", err.toString());
         return;
       }
-      for (Grant g : h.leases()) {
-        String id = g.ticketId();
-        if (active.containsKey(id) || ended.containsKey(id)) {
-          continue;
-        }
-        Pending p = pending.get(id);
-        if (p != null) {
-          if (p.waiting()) {
-            log.info("event=grant_recovered ticket={} backend={}", id, g.backendId());
-            onGrant(g);
-          }
-        } else {
-          log.info("event=orphan_lease_released lease={} backend={}", id, g.backendId());
-          releaseId(id);
-        }
-      }
-      for (String ticket : h.waiting()) {
-        if (!pending.containsKey(ticket) && !ended.containsKey(ticket)) {
-          log.info("event=orphan_ticket_cancelled ticket={}", ticket);
-          cancelTicket(ticket);
-        }
-      }
+      reconcileWith(h);
     });
+  }
+
+  /**
+   * Mends the difference between a (possibly already stale) read of the ledger and the requests here. The read
+   * predates whatever happened here since, so an id is an orphan only if this member has never heard of it or
+   * has long forgotten it; see {@link #knownHere}.
+   */
+  void reconcileWith(MemberHoldings h) {
+    for (Grant g : h.leases()) {
+      String id = g.ticketId();
+      Pending p = pending.get(id);
+      if (p != null) {
+        if (p.waiting()) {
+          log.info("event=grant_recovered ticket={} backend={}", id, g.backendId());
+          onGrant(g);
+        }
+      } else if (!knownHere(id)) {
+        log.info("event=orphan_lease_released lease={} backend={}", id, g.backendId());
+        releaseId(id);
+      }
+    }
+    for (String ticket : h.waiting()) {
+      if (!knownHere(ticket)) {
+        log.info("event=orphan_ticket_cancelled ticket={}", ticket);
+        cancelTicket(ticket);
+      }
+    }
+  }
+
+  /**
+   * Whether this member holds (or recently ended) the id. A request moves pending -> active -> ended, or pending
+   * -> ended, and every move adds it to the next map before removing it from the previous one; looking in that
+   * same order therefore finds it even while it moves on another thread. A ticket granted after the ledger was
+   * read is active here but still listed as waiting in the read: cancelling it would free a running slot.
+   */
+  private boolean knownHere(String id) {
+    return pending.containsKey(id) || active.containsKey(id) || ended.containsKey(id);
   }
 
   @Override
@@ -327,8 +342,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       if (p.toEnded()) {
         pending.remove(p.ticket);
         calls.add(ledger.cancel(p.ticket).thenCompose(res -> res.outcome() == ReleaseResult.Outcome.WAS_GRANTED
-            ? ledger.release(p.ticket).thenAccept(r -> notifier.publish(r.grants()))
-            : CompletableFuture.completedFuture(null)).toCompletableFuture());
+            ? ledger.release(p.ticket) : CompletableFuture.completedFuture(null)).toCompletableFuture());
         p.ctx.runOnContext(v -> p.promise.tryFail(new AdmissionRefused(503, "member_stopping",
             "this member is shutting down", 1)));
       }
@@ -336,8 +350,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     for (Lease l : List.copyOf(active.values())) {
       if (l.released.compareAndSet(false, true)) {
         active.remove(l.id);
-        // the grants go out by topic: this member is leaving and takes no new work
-        calls.add(ledger.release(l.id).thenAccept(r -> notifier.publish(r.grants())).toCompletableFuture());
+        // the ledger's owner tells the members that get these slots; this member is leaving and takes no new work
+        calls.add(ledger.release(l.id).toCompletableFuture());
       }
     }
     try {
@@ -366,6 +380,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     @Override
     public void release() {
       if (released.compareAndSet(false, true)) {
+        ended.put(id, System.nanoTime());
         active.remove(id);
         here.get(backend.id()).decrementAndGet();
         releaseId(id);

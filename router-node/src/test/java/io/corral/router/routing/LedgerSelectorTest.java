@@ -12,6 +12,7 @@ import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.ledger.AcquireRequest;
 import io.corral.cluster.ledger.AcquireResult;
 import io.corral.cluster.ledger.GrantNotifier;
+import io.corral.cluster.ledger.MemberHoldings;
 import io.corral.cluster.ledger.ReleaseResult;
 import io.corral.cluster.ledger.SlotLedger;
 import io.corral.cluster.ledger.Strategy;
@@ -44,7 +45,7 @@ class LedgerSelectorTest {
         List.of("127.0.0.1:" + port)), new MemberIdentity("m", "http://127.0.0.1:9", 0));
     vertx = Vertx.vertx();
     ledger = new SlotLedger(member.hazelcast(), "pool-" + UUID.randomUUID());
-    notifier = new GrantNotifier(member.hazelcast());
+    notifier = GrantNotifier.of(member.hazelcast());
     // reconciliation is driven by hand here
     selector = new LedgerSelector(vertx, ledger, notifier, () -> member.localId().toString(),
         new QueueSettings(10, Duration.ofSeconds(30), 100, Strategy.LEAST_LOADED, Duration.ofHours(1)));
@@ -91,6 +92,32 @@ class LedgerSelectorTest {
     await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> inFlight() == 1);
 
     lease.release();
+    lease.release();
+    await().atMost(Duration.ofSeconds(3)).until(() -> inFlight() == 0);
+  }
+
+  @Test
+  void aReconciliationReadTakenBeforeATicketWasGrantedDoesNotCancelTheRunningRequest() throws Exception {
+    // regression, found by the load benchmark: the grant notice overtook the reconciliation's read, the read still
+    // listed the ticket as waiting, and "cancelling" it released the slot of a request that was already running
+    AcquireResult blocker = ledger.acquire(new AcquireRequest("blocker-2", "someone-else", "m", 5,
+        List.of(new AcquireRequest.Candidate(BE, 1)), Strategy.LEAST_LOADED, 0, 10, 100)).toCompletableFuture()
+        .join();
+    assertThat(blocker.outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
+    BackendState be = new BackendState(BE, BackendKind.OLLAMA, BackendHealth.UP, "", List.of("m:latest"),
+        List.of(), 1, false, 0, "", "");
+    Future<SlotLease> waiting = selector.acquire(new RouteRequest("r2", "m:latest", List.of(be), 5,
+        Strategy.LEAST_LOADED, Promise.<Void>promise().future()));
+    await().atMost(Duration.ofSeconds(5)).until(() -> ledger.snapshot().toCompletableFuture().join()
+        .queueDepth() == 1);
+    MemberHoldings staleRead = ledger.holdingsOf(member.localId().toString()).toCompletableFuture().join();
+    assertThat(staleRead.waiting()).hasSize(1);
+
+    ledger.release("blocker-2").toCompletableFuture().join();
+    SlotLease lease = waiting.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    selector.reconcileWith(staleRead);
+
+    await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> inFlight() == 1);
     lease.release();
     await().atMost(Duration.ofSeconds(3)).until(() -> inFlight() == 0);
   }
