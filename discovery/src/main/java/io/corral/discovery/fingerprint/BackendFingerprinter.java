@@ -28,6 +28,10 @@ public final class BackendFingerprinter {
   /** Header every corral response carries; an endpoint that sends it is a corral member, never a backend. */
   public static final String CORRAL_MEMBER_HEADER = "X-Corral-Member";
 
+  /** The protocols asked when nothing says which to ask first, in the order that tells servers apart. */
+  private static final List<BackendKind> HTTP_KINDS =
+      List.of(BackendKind.OLLAMA, BackendKind.LLAMA_SERVER, BackendKind.OPENAI);
+
   private final WebClient client;
   private final long timeoutMillis;
 
@@ -38,23 +42,58 @@ public final class BackendFingerprinter {
 
   /** Probes {@code id}; with a {@code kindHint} only that kind's endpoints are asked. Never fails. */
   public Future<Fingerprint> probe(BackendId id, BackendKind kindHint) {
-    Future<Fingerprint> result;
     if (kindHint == null || kindHint == BackendKind.UNKNOWN) {
-      result = probeOllama(id).compose(f -> f != null ? Future.succeededFuture(f) : probeLlamaServer(id))
-          .compose(f -> f != null ? Future.succeededFuture(f) : probeOpenAi(id))
-          .map(f -> f != null ? f : new Fingerprint(BackendKind.UNKNOWN, true, false, "", List.of(), List.of(), 0,
-              "answers none of Ollama /api/version, llama-server /props, OpenAI /v1/models"));
-    } else {
-      result = switch (kindHint) {
-        case OLLAMA -> probeOllama(id);
-        case LLAMA_SERVER -> probeLlamaServer(id);
-        case OPENAI -> probeOpenAi(id);
-        default -> Future.succeededFuture(Fingerprint.refused(kindHint, "not an HTTP backend"));
-      };
-      result = result.map(f -> f != null ? f
-          : Fingerprint.refused(kindHint, "does not answer like " + kindHint.wireName()));
+      return identify(id, null);
     }
-    return result.recover(err -> Future.succeededFuture(Fingerprint.unreachable(describe(err))));
+    Future<Fingerprint> result = HTTP_KINDS.contains(kindHint)
+        ? probeAs(kindHint, id)
+        : Future.succeededFuture(Fingerprint.refused(kindHint, "not an HTTP backend"));
+    return settle(result.map(f -> f != null ? f
+        : Fingerprint.refused(kindHint, "does not answer like " + kindHint.wireName())));
+  }
+
+  /**
+   * Finds out what {@code id} runs without trusting a label: asks {@code firstAsked}'s protocol first (for
+   * example the kind a port is known for; null keeps the default order Ollama, llama-server, OpenAI), then the
+   * others. The kind returned is whatever answered, {@link BackendKind#UNKNOWN} when nothing did. Never fails;
+   * it makes at most four requests one after another, each bounded by the probe timeout.
+   */
+  public Future<Fingerprint> identify(BackendId id, BackendKind firstAsked) {
+    Future<Fingerprint> result = Future.succeededFuture(null);
+    for (BackendKind kind : askingOrder(firstAsked)) {
+      result = result.compose(f -> f != null ? Future.succeededFuture(f) : probeAs(kind, id));
+    }
+    return settle(result.map(f -> f != null ? f : new Fingerprint(BackendKind.UNKNOWN, true, false, "", List.of(),
+        List.of(), 0, "answers none of Ollama /api/version, llama-server /props, OpenAI /v1/models")));
+  }
+
+  private static List<BackendKind> askingOrder(BackendKind firstAsked) {
+    // The generic OpenAI probe stays last whatever the hint: Ollama and llama-server answer /v1/models too, so
+    // asking it first would label them "openai".
+    if (firstAsked == null || firstAsked == BackendKind.OPENAI || !HTTP_KINDS.contains(firstAsked)) {
+      return HTTP_KINDS;
+    }
+    List<BackendKind> order = new ArrayList<>(HTTP_KINDS);
+    order.remove(firstAsked);
+    order.add(0, firstAsked);
+    return order;
+  }
+
+  /** A null result means "does not answer like {@code kind}"; a failure means it could not be asked. */
+  private Future<Fingerprint> probeAs(BackendKind kind, BackendId id) {
+    return switch (kind) {
+      case OLLAMA -> probeOllama(id);
+      case LLAMA_SERVER -> probeLlamaServer(id);
+      case OPENAI -> probeOpenAi(id);
+      default -> throw new IllegalArgumentException("no HTTP probe for " + kind.wireName());
+    };
+  }
+
+  /** Turns every failure into a fingerprint, so callers never see a failed future. */
+  private static Future<Fingerprint> settle(Future<Fingerprint> probing) {
+    return probing.recover(err -> Future.succeededFuture(err instanceof CorralMemberAnswered member
+        ? Fingerprint.corralMember(member.member)
+        : Fingerprint.unreachable(describe(err))));
   }
 
   private Future<Fingerprint> probeOllama(BackendId id) {
@@ -119,9 +158,9 @@ public final class BackendFingerprinter {
   /** GET with the probe timeout; a corral member answering is an error, a non-2xx status is returned as is. */
   private Future<HttpResponse<Buffer>> get(BackendId id, String path) {
     return client.get(id.port(), id.host(), path).ssl(id.ssl()).timeout(timeoutMillis).send().compose(resp -> {
-      if (resp.getHeader(CORRAL_MEMBER_HEADER) != null) {
-        return Future.failedFuture(new IllegalStateException(
-            "it is a corral member (" + resp.getHeader(CORRAL_MEMBER_HEADER) + "), not a backend"));
+      String member = resp.getHeader(CORRAL_MEMBER_HEADER);
+      if (member != null) {
+        return Future.failedFuture(new CorralMemberAnswered(member));
       }
       return Future.succeededFuture(resp);
     });
@@ -170,5 +209,15 @@ public final class BackendFingerprinter {
   private static String describe(Throwable err) {
     String msg = err.getMessage();
     return msg == null ? err.getClass().getSimpleName() : msg;
+  }
+
+  /** Ends a probe at the first answer that carries {@link #CORRAL_MEMBER_HEADER}: nothing else it says counts. */
+  private static final class CorralMemberAnswered extends RuntimeException {
+    private final String member;
+
+    CorralMemberAnswered(String member) {
+      super("it is a corral member (" + member + "), not a backend", null, false, false);
+      this.member = member;
+    }
   }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Endpoints are identified by what they answer, never assumed. */
 class BackendFingerprinterTest {
@@ -81,7 +83,24 @@ class BackendFingerprinterTest {
     assertThat(f.ready()).isFalse();
     assertThat(f.kind()).isEqualTo(BackendKind.UNKNOWN);
     assertThat(f.error()).contains("corral member");
+    assertThat(f.corralMember()).isTrue();
     join(corral.close());
+  }
+
+  /** The generic OpenAI probe always comes last: Ollama and llama-server answer /v1/models as well. */
+  @ParameterizedTest
+  @EnumSource(value = BackendKind.class, names = {"OLLAMA", "LLAMA_SERVER", "OPENAI"})
+  void identifyReportsWhatActuallyAnswersWhicheverKindIsExpected(BackendKind expected) {
+    SimulatedBackend llama = join(SimulatedBackend.start(vertx, SimBackendOptions.llamaServer("tiny"),
+        "127.0.0.1", 0));
+    SimulatedBackend ollama = join(SimulatedBackend.start(vertx, SimBackendOptions.ollama("llama3"),
+        "127.0.0.1", 0));
+    assertThat(join(fingerprinter.identify(BackendId.of(llama.url()), expected)).kind())
+        .isEqualTo(BackendKind.LLAMA_SERVER);
+    assertThat(join(fingerprinter.identify(BackendId.of(ollama.url()), expected)).kind())
+        .isEqualTo(BackendKind.OLLAMA);
+    join(llama.close());
+    join(ollama.close());
   }
 
   @Test
