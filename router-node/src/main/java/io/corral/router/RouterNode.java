@@ -2,6 +2,7 @@ package io.corral.router;
 
 import io.corral.cluster.ClusterSettings;
 import io.corral.cluster.CorralMember;
+import io.corral.cluster.HostPort;
 import io.corral.cluster.MemberIdentity;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.ledger.GrantNotifier;
@@ -9,8 +10,12 @@ import io.corral.cluster.ledger.LedgerResetWatcher;
 import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
 import io.corral.dashboard.DashboardRoutes;
+import io.corral.discovery.BackendSpec;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.probe.BackendMonitor;
+import io.corral.discovery.scan.NetworkScanner;
+import io.corral.discovery.scan.ScanPlan;
+import io.corral.discovery.scan.ScanSchedule;
 import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
 import io.corral.router.api.ApiRouter;
@@ -42,7 +47,9 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,10 +79,11 @@ public final class RouterNode implements AutoCloseable {
   private final LedgerSelector selector;
   private final LedgerStewardship stewardship;
   private final SlotLedger ledger;
+  private final ScanSchedule scans;
 
   private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
       BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port, LedgerSelector selector,
-      LedgerStewardship stewardship, SlotLedger ledger) {
+      LedgerStewardship stewardship, SlotLedger ledger, ScanSchedule scans) {
     this.config = config;
     this.vertx = vertx;
     this.servers = servers;
@@ -87,6 +95,7 @@ public final class RouterNode implements AutoCloseable {
     this.selector = selector;
     this.stewardship = stewardship;
     this.ledger = ledger;
+    this.scans = scans;
   }
 
   /** Starts a member with cluster settings derived from {@code config}. Blocking. */
@@ -157,7 +166,8 @@ public final class RouterNode implements AutoCloseable {
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout());
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy());
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
-      MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current());
+      MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
+          config.scan().enabled());
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       DashboardRoutes dashboard = new DashboardRoutes();
@@ -170,11 +180,17 @@ public final class RouterNode implements AutoCloseable {
           config.probeInterval(), clock, member.localId().toString());
       // the first probe round decides what is routable; wait for it so a fresh member does not answer 404s
       await(runOnContext(vertx, monitor::start));
+      ScanPlan plan = config.scan();
+      // the scan's own fingerprinter gives up within the probe timeout, so a silent port frees its slot in time
+      ScanSchedule scans = new ScanSchedule(vertx, new NetworkScanner(vertx,
+          new BackendFingerprinter(webClient, plan.options().probeTimeout().toMillis()), plan.options()),
+          member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config), clock, apiUrl);
+      scans.start();
       log.info("event=member_started api={} cluster={} hazelcast={} backends={} members={}", apiUrl,
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
-          ledger);
+          ledger, scans);
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
@@ -182,6 +198,15 @@ public final class RouterNode implements AutoCloseable {
       vertx.close();
       throw e;
     }
+  }
+
+  /** The configured backends' host:port pairs: probed by their own members, so the scan leaves them alone. */
+  private static Set<HostPort> configuredEndpoints(RouterConfig config) {
+    Set<HostPort> out = new HashSet<>();
+    for (BackendSpec b : config.backends()) {
+      out.add(new HostPort(b.id().host(), b.id().port()));
+    }
+    return out;
   }
 
   private static Future<Void> runOnContext(Vertx vertx, java.util.function.Supplier<Future<Void>> action) {
@@ -230,6 +255,7 @@ public final class RouterNode implements AutoCloseable {
    */
   @Override
   public void close() {
+    scans.stop();
     monitor.stop();
     for (HttpServer s : servers) {
       awaitQuietly(s.close());
@@ -244,6 +270,7 @@ public final class RouterNode implements AutoCloseable {
 
   /** Crash-like stop for tests: the Hazelcast member vanishes without a goodbye. Blocking. */
   public void terminate() {
+    scans.stop();
     monitor.stop();
     member.terminate();
     for (HttpServer s : servers) {

@@ -68,7 +68,7 @@ public final class TestCluster implements AutoCloseable {
     return settings;
   }
 
-  static <T> T join(io.vertx.core.Future<T> f) {
+  public static <T> T join(io.vertx.core.Future<T> f) {
     try {
       return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {

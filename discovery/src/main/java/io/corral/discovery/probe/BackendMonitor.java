@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +34,8 @@ public final class BackendMonitor {
   private final Vertx vertx;
   private final BackendFingerprinter fingerprinter;
   private final BackendRegistry registry;
-  private final List<BackendSpec> specs;
+  /** Configured backends plus those the leader's scan added, by id. */
+  private final Map<String, BackendSpec> specs = new ConcurrentHashMap<>();
   private final Duration interval;
   private final InstantSource clock;
   private final String memberId;
@@ -43,7 +46,7 @@ public final class BackendMonitor {
     this.vertx = vertx;
     this.fingerprinter = fingerprinter;
     this.registry = registry;
-    this.specs = List.copyOf(specs);
+    specs.forEach(spec -> this.specs.put(spec.id().value(), spec));
     this.interval = interval;
     this.clock = clock;
     this.memberId = memberId;
@@ -62,13 +65,34 @@ public final class BackendMonitor {
     }
   }
 
-  /** Probes every configured backend now. */
+  /** Probes every watched backend now. */
   public Future<Void> probeAll() {
     List<Future<Void>> all = new ArrayList<>();
-    for (BackendSpec spec : specs) {
+    for (BackendSpec spec : List.copyOf(specs.values())) {
       all.add(probe(spec));
     }
     return Future.join(all).mapEmpty();
+  }
+
+  /**
+   * Watches one more backend (found by a scan) from now on, probing it at once; a backend already watched keeps
+   * its spec (configured options win over what a scan guessed).
+   */
+  public Future<Void> watch(BackendSpec spec) {
+    if (specs.putIfAbsent(spec.id().value(), spec) != null) {
+      return Future.succeededFuture();
+    }
+    return probe(spec);
+  }
+
+  /** Stops watching a backend added by {@link #watch}; its shared state stays as last published. */
+  public void unwatch(String backendId) {
+    specs.remove(backendId);
+  }
+
+  /** Whether this member watches the backend. */
+  public boolean watches(String backendId) {
+    return specs.containsKey(backendId);
   }
 
   private Future<Void> probe(BackendSpec spec) {

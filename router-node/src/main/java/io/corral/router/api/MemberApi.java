@@ -6,7 +6,10 @@ import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.ledger.LedgerSnapshot;
 import io.corral.cluster.ledger.SlotLedger;
+import io.corral.discovery.scan.ScanSchedule;
+import io.corral.discovery.scan.ScanStatus;
 import io.corral.router.metrics.RouterMetrics;
+import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
 import io.corral.router.routing.BackendSelector;
 import io.vertx.core.json.JsonArray;
@@ -14,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Comparator;
+import java.util.List;
 
 /**
  * corral's own endpoints: {@code GET /health} (the process answers), {@code GET /ready} (joined the cluster and
@@ -28,9 +32,13 @@ public final class MemberApi {
   private final RouterMetrics metrics;
   private final SlotLedger ledger;
   private final String version;
+  private final IMap<String, ScanStatus> scanStatus;
+  private final boolean scanConfigured;
 
   public MemberApi(CorralMember member, BackendRegistry backends, BackendSelector selector, RouterMetrics metrics,
-      SlotLedger ledger, String version) {
+      SlotLedger ledger, String version, boolean scanConfigured) {
+    this.scanStatus = member.hazelcast().getMap(ScanSchedule.MAP_NAME);
+    this.scanConfigured = scanConfigured;
     this.member = member;
     this.backends = backends;
     this.selector = selector;
@@ -82,10 +90,27 @@ public final class MemberApi {
   }
 
   private void cluster(RoutingContext ctx) {
-    snapshot(ctx).onComplete(s -> cluster(ctx, s.result()));
+    snapshot(ctx).onComplete(s -> Future.fromCompletionStage(scanStatus.getAsync(ScanSchedule.KEY),
+            ctx.vertx().getOrCreateContext())
+        .onComplete(scan -> cluster(ctx, s.result(), scan.succeeded() ? scan.result() : null)));
   }
 
-  private void cluster(RoutingContext ctx, LedgerSnapshot ledgerView) {
+  /** The leader's network scan as every member sees it (shared state), and whether this member would scan. */
+  private JsonObject scanJson(ScanStatus st) {
+    JsonObject j = new JsonObject().put("configuredHere", scanConfigured);
+    if (st == null) {
+      return j.put("scans", 0);
+    }
+    return j.put("leader", st.leader()).put("scans", st.scans()).put("running", st.unfinished())
+        .put("startedAt", st.startedAtMillis()).put("finishedAt", st.finishedAtMillis())
+        .put("elapsedMs", st.elapsedMillis()).put("portsTried", st.portsTried()).put("open", st.open())
+        .put("backends", new JsonArray(List.of(st.backends())))
+        .put("presumedRpcServers", new JsonArray(List.of(st.presumedRpcServers())))
+        .put("unknown", new JsonArray(List.of(st.unknown())))
+        .put("corralMembers", new JsonArray(List.of(st.corralMembers())));
+  }
+
+  private void cluster(RoutingContext ctx, LedgerSnapshot ledgerView, ScanStatus scan) {
     JsonArray members = new JsonArray();
     MemberView leader = null;
     for (MemberView m : member.members()) {
@@ -122,7 +147,8 @@ public final class MemberApi {
                     java.util.Map.Entry::getValue)))))
             .put("byModel", new JsonObject(new java.util.TreeMap<String, Object>(ledgerView.depthByModel())))
             .put("arrivals", ledgerView.nextSeq())
-            .put("error", ctx.get("ledgerError"))));
+            .put("error", ctx.get("ledgerError")))
+        .put("scan", scanJson(scan)));
   }
 
   private static JsonObject memberJson(MemberView m) {

@@ -113,6 +113,34 @@ public final class StartCommand implements Callable<Integer> {
       + "fewer members refuses to grant slots (503). Default 1 (off); use a majority, e.g. 2 of 3.")
   String minClusterSize;
 
+  @Option(names = "--scan-cidr", paramLabel = "CIDR", description = "Let the leader scan this IPv4 range for "
+      + "backends (repeatable, or comma-separated). Nothing outside the configured backends is touched without it.")
+  List<String> scanCidr;
+
+  @Option(names = "--scan-ports", paramLabel = "PORT[:KIND],...", description = "Ports to try on every scanned "
+      + "host; KIND: ollama, llama-server, openai, rpc-server, auto. Default 11434:ollama,8080:llama-server,"
+      + "50052:rpc-server. rpc ports only get a bare TCP connect.")
+  String scanPorts;
+
+  @Option(names = "--scan-interval", paramLabel = "DURATION", description = "From one scan's start to the next. "
+      + "Default 10m.")
+  String scanInterval;
+
+  @Option(names = "--scan-concurrency", paramLabel = "N", description = "Connection attempts in flight during a "
+      + "scan. Default 64.")
+  String scanConcurrency;
+
+  @Option(names = "--scan-connect-timeout", paramLabel = "DURATION", description = "Default 300ms.")
+  String scanConnectTimeout;
+
+  @Option(names = "--scan-probe-timeout", paramLabel = "DURATION", description = "Time to fingerprint one open "
+      + "HTTP port. Default 2s.")
+  String scanProbeTimeout;
+
+  @Option(names = "--scan-max-prefix", paramLabel = "N", description = "Widest CIDR allowed (a safety limit). "
+      + "Default 16 (a /16).")
+  String scanMaxPrefix;
+
   @Option(names = "--partition-count", paramLabel = "N", hidden = true)
   String partitionCount;
 
@@ -141,6 +169,13 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "queueMaxWait", queueMaxWait);
     put(m, "queueAgingCredit", queueAgingCredit);
     put(m, "minClusterSize", minClusterSize);
+    put(m, "scanCidr", scanCidr);
+    put(m, "scanPorts", scanPorts);
+    put(m, "scanInterval", scanInterval);
+    put(m, "scanConcurrency", scanConcurrency);
+    put(m, "scanConnectTimeout", scanConnectTimeout);
+    put(m, "scanProbeTimeout", scanProbeTimeout);
+    put(m, "scanMaxPrefix", scanMaxPrefix);
     return m;
   }
 

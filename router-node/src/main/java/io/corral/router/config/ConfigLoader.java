@@ -7,6 +7,10 @@ import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
+import io.corral.discovery.scan.ScanPlan;
+import io.corral.discovery.scan.ScanPort;
+import io.corral.discovery.scan.ScanRange;
+import io.corral.discovery.scan.ScannerOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +64,14 @@ public final class ConfigLoader {
       new Setting("queueMaxDepth", 1000, Values::integer),
       new Setting("queueMaxWait", Duration.ofSeconds(60), Values::duration),
       new Setting("queueAgingCredit", 100, Values::integer),
-      new Setting("minClusterSize", 1, Values::integer));
+      new Setting("minClusterSize", 1, Values::integer),
+      new Setting("scanCidr", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
+      new Setting("scanPorts", "", Values::string),
+      new Setting("scanInterval", ScanPlan.DEFAULT_INTERVAL, Values::duration),
+      new Setting("scanConcurrency", ScannerOptions.DEFAULTS.concurrency(), Values::integer),
+      new Setting("scanConnectTimeout", ScannerOptions.DEFAULTS.connectTimeout(), Values::duration),
+      new Setting("scanProbeTimeout", ScannerOptions.DEFAULTS.probeTimeout(), Values::duration),
+      new Setting("scanMaxPrefix", ScanRange.DEFAULT_WIDEST_PREFIX, Values::integer));
 
   /** Env var naming the config file when {@code --config} is not given. */
   public static final String CONFIG_ENV = "CORRAL_CONFIG";
@@ -129,9 +140,42 @@ public final class ConfigLoader {
           ((Number) merged.get("maxBodySize")).longValue(), (int) merged.get("eventLoops"),
           (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
-          (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"));
+          (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /** The network scan, from the scan* settings; CIDR and port errors name the flag. */
+  private static ScanPlan scanPlan(Map<String, Object> merged) {
+    int widest = (int) merged.get("scanMaxPrefix");
+    if (widest < 0 || widest > 32) {
+      throw new ConfigException("--scan-max-prefix must be 0-32 (the widest CIDR allowed, e.g. 16 for a /16), got "
+          + widest);
+    }
+    List<ScanRange> ranges = new ArrayList<>();
+    @SuppressWarnings("unchecked")
+    List<String> cidrs = (List<String>) merged.get("scanCidr");
+    for (String cidr : cidrs) {
+      try {
+        ranges.addAll(ScanRange.parseList(cidr, widest));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("--scan-cidr: " + e.getMessage());
+      }
+    }
+    String ports = (String) merged.get("scanPorts");
+    List<ScanPort> scanPorts;
+    try {
+      scanPorts = ports.isBlank() ? ScanPort.DEFAULTS : ScanPort.parseList(ports);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--scan-ports: " + e.getMessage());
+    }
+    try {
+      return new ScanPlan(ranges, scanPorts, (Duration) merged.get("scanInterval"),
+          new ScannerOptions((int) merged.get("scanConcurrency"), (Duration) merged.get("scanConnectTimeout"),
+              (Duration) merged.get("scanProbeTimeout")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("scan settings: " + e.getMessage());
     }
   }
 

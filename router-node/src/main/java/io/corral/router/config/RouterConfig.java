@@ -2,6 +2,7 @@ package io.corral.router.config;
 
 import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
+import io.corral.discovery.scan.ScanPlan;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -31,6 +32,7 @@ import java.util.Objects;
  * @param queueMaxDepth     cluster-wide waiting requests allowed; over it new requests get 429
  * @param queueMaxWait      longest wait for a slot; then 503
  * @param queueAgingCredit  later arrivals one priority level may overtake (anti-starvation)
+ * @param scan              the leader's network scan (none unless CIDRs are configured)
  * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
  */
 public record RouterConfig(
@@ -55,7 +57,8 @@ public record RouterConfig(
     int queueMaxDepth,
     Duration queueMaxWait,
     int queueAgingCredit,
-    int minClusterSize) {
+    int minClusterSize,
+    ScanPlan scan) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -86,6 +89,7 @@ public record RouterConfig(
     if (minClusterSize < 1) {
       throw new ConfigException("minClusterSize must be >= 1");
     }
+    Objects.requireNonNull(scan, "scan");
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -116,6 +120,6 @@ public record RouterConfig(
   public RouterConfig withPort(int newPort) {
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
-        partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize);
+        partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan);
   }
 }

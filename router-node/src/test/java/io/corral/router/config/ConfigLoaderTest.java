@@ -108,4 +108,25 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of(), dir.resolve("missing.yaml")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist");
   }
+
+  @Test
+  void scanningIsOffUnlessRangesAreGivenAndBadRangesOrPortsAreRefusedByName() {
+    assertThat(ConfigLoader.load(Map.of(), Map.of(), null).scan().enabled()).isFalse();
+    RouterConfig on = ConfigLoader.load(Map.of("scanCidr", List.of("127.0.0.0/30", "127.0.1.5"),
+        "scanPorts", "11434:ollama,50052"), Map.of(), null);
+    assertThat(on.scan().enabled()).isTrue();
+    assertThat(on.scan().ranges()).hasSize(2);
+    assertThat(on.scan().ports()).extracting(p -> p.port()).containsExactly(11434, 50052);
+
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("scanCidr", List.of("192.168.1.0/33")), Map.of(), null))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--scan-cidr").hasMessageContaining("192.168.1.0/33");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("scanCidr", List.of("10.0.0.0/8")), Map.of(), null))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--scan-cidr").hasMessageContaining("/16");
+    assertThat(ConfigLoader.load(Map.of("scanCidr", List.of("10.0.0.0/8"), "scanMaxPrefix", "8"), Map.of(), null)
+        .scan().enabled()).isTrue();
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("scanCidr", List.of("127.0.0.1"), "scanPorts", "99999"),
+        Map.of(), null)).isInstanceOf(ConfigException.class).hasMessageContaining("--scan-ports");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("scanPorts", "8080:telnet"), Map.of(), null))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("telnet");
+  }
 }
