@@ -11,6 +11,7 @@ import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
 import io.corral.dashboard.DashboardRoutes;
 import io.corral.discovery.BackendSpec;
+import io.corral.discovery.file.BackendsFileWatcher;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.probe.BackendMonitor;
 import io.corral.discovery.scan.NetworkScanner;
@@ -67,6 +68,8 @@ public final class RouterNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RouterNode.class);
   /** Connections per backend host; must stay at least each backend's slots so no queue hides in the pool. */
   static final int POOL_SIZE_PER_BACKEND = 128;
+  /** How often the backends file's modification time is checked. */
+  static final Duration BACKENDS_FILE_CHECK = Duration.ofSeconds(2);
 
   private final RouterConfig config;
   private final Vertx vertx;
@@ -80,10 +83,11 @@ public final class RouterNode implements AutoCloseable {
   private final LedgerStewardship stewardship;
   private final SlotLedger ledger;
   private final ScanSchedule scans;
+  private final BackendsFileWatcher fileWatcher;
 
   private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
       BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port, LedgerSelector selector,
-      LedgerStewardship stewardship, SlotLedger ledger, ScanSchedule scans) {
+      LedgerStewardship stewardship, SlotLedger ledger, ScanSchedule scans, BackendsFileWatcher fileWatcher) {
     this.config = config;
     this.vertx = vertx;
     this.servers = servers;
@@ -96,6 +100,7 @@ public final class RouterNode implements AutoCloseable {
     this.stewardship = stewardship;
     this.ledger = ledger;
     this.scans = scans;
+    this.fileWatcher = fileWatcher;
   }
 
   /** Starts a member with cluster settings derived from {@code config}. Blocking. */
@@ -180,6 +185,12 @@ public final class RouterNode implements AutoCloseable {
           config.probeInterval(), clock, member.localId().toString());
       // the first probe round decides what is routable; wait for it so a fresh member does not answer 404s
       await(runOnContext(vertx, monitor::start));
+      BackendsFileWatcher fileWatcher = null;
+      if (config.backendsFile() != null) {
+        fileWatcher = new BackendsFileWatcher(vertx, config.backendsFile().toString(), monitor, backends,
+            BACKENDS_FILE_CHECK);
+        await(runOnContext(vertx, fileWatcher::start));
+      }
       ScanPlan plan = config.scan();
       // the scan's own fingerprinter gives up within the probe timeout, so a silent port frees its slot in time
       ScanSchedule scans = new ScanSchedule(vertx, new NetworkScanner(vertx,
@@ -190,7 +201,7 @@ public final class RouterNode implements AutoCloseable {
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
-          ledger, scans);
+          ledger, scans, fileWatcher);
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
@@ -255,7 +266,7 @@ public final class RouterNode implements AutoCloseable {
    */
   @Override
   public void close() {
-    scans.stop();
+    stopWatching();
     monitor.stop();
     for (HttpServer s : servers) {
       awaitQuietly(s.close());
@@ -268,9 +279,16 @@ public final class RouterNode implements AutoCloseable {
     awaitQuietly(vertx.close());
   }
 
+  private void stopWatching() {
+    scans.stop();
+    if (fileWatcher != null) {
+      fileWatcher.stop();
+    }
+  }
+
   /** Crash-like stop for tests: the Hazelcast member vanishes without a goodbye. Blocking. */
   public void terminate() {
-    scans.stop();
+    stopWatching();
     monitor.stop();
     member.terminate();
     for (HttpServer s : servers) {

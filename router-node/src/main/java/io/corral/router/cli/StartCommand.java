@@ -68,6 +68,10 @@ public final class StartCommand implements Callable<Integer> {
           + "slots: concurrent requests (llama-server reports its own; default 1).")
   List<String> backends;
 
+  @Option(names = "--backends-file", paramLabel = "FILE", description = "A file of backends, one host:port or "
+      + "URL[;slots=N][;kind=K] a line, # comments; re-read when it changes (a bad line changes nothing).")
+  String backendsFile;
+
   @Option(names = "--probe-interval", paramLabel = "DURATION", description = "Backend health/model probe "
       + "interval. Default 5s.")
   String probeInterval;
@@ -156,6 +160,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "join", join);
     put(m, "multicast", multicast);
     put(m, "backends", backends);
+    put(m, "backendsFile", backendsFile);
     put(m, "probeInterval", probeInterval);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);

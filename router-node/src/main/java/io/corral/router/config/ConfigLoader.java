@@ -7,6 +7,7 @@ import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
+import io.corral.discovery.file.BackendsFile;
 import io.corral.discovery.scan.ScanPlan;
 import io.corral.discovery.scan.ScanPort;
 import io.corral.discovery.scan.ScanRange;
@@ -52,6 +53,7 @@ public final class ConfigLoader {
       new Setting("join", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("multicast", false, Values::bool),
       new Setting("backends", List.of(), ConfigLoader::backends),
+      new Setting("backendsFile", "", Values::string),
       new Setting("probeInterval", Duration.ofSeconds(5), Values::duration),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
@@ -140,10 +142,27 @@ public final class ConfigLoader {
           ((Number) merged.get("maxBodySize")).longValue(), (int) merged.get("eventLoops"),
           (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
-          (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged));
+          (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
+          backendsFile((String) merged.get("backendsFile")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+  }
+
+  /** The backends file, checked at start: a member never starts on a file it cannot read or parse. */
+  private static Path backendsFile(String path) {
+    if (path.isBlank()) {
+      return null;
+    }
+    Path p = Path.of(path);
+    try {
+      BackendsFile.parse(Files.readString(p));
+    } catch (IOException e) {
+      throw new ConfigException("--backends-file " + path + ": cannot read it: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--backends-file " + path + ": " + e.getMessage());
+    }
+    return p;
   }
 
   /** The network scan, from the scan* settings; CIDR and port errors name the flag. */

@@ -3,6 +3,7 @@ package io.corral.router.config;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.scan.ScanPlan;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +34,7 @@ import java.util.Objects;
  * @param queueMaxWait      longest wait for a slot; then 503
  * @param queueAgingCredit  later arrivals one priority level may overtake (anti-starvation)
  * @param scan              the leader's network scan (none unless CIDRs are configured)
+ * @param backendsFile      a plain file of backends, re-read when it changes; null for none
  * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
  */
 public record RouterConfig(
@@ -58,7 +60,8 @@ public record RouterConfig(
     Duration queueMaxWait,
     int queueAgingCredit,
     int minClusterSize,
-    ScanPlan scan) {
+    ScanPlan scan,
+    Path backendsFile) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -120,6 +123,7 @@ public record RouterConfig(
   public RouterConfig withPort(int newPort) {
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
-        partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan);
+        partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
+        backendsFile);
   }
 }
