@@ -4,6 +4,7 @@ import io.corral.cluster.ClusterSettings;
 import io.corral.cluster.CorralMember;
 import io.corral.cluster.HostPort;
 import io.corral.cluster.MemberIdentity;
+import io.corral.cluster.backends.BackendOverrides;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerResetWatcher;
@@ -11,12 +12,14 @@ import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
 import io.corral.dashboard.DashboardRoutes;
 import io.corral.discovery.BackendSpec;
+import io.corral.discovery.admin.AdminBackendsWatcher;
 import io.corral.discovery.file.BackendsFileWatcher;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.probe.BackendMonitor;
 import io.corral.discovery.scan.NetworkScanner;
 import io.corral.discovery.scan.ScanPlan;
 import io.corral.discovery.scan.ScanSchedule;
+import io.corral.router.api.AdminApi;
 import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
 import io.corral.router.api.ApiRouter;
@@ -143,6 +146,7 @@ public final class RouterNode implements AutoCloseable {
 
       member = CorralMember.start(cluster, new MemberIdentity(name, apiUrl, clock.millis()));
       BackendRegistry backends = new BackendRegistry(member.hazelcast()).start();
+      BackendOverrides overrides = new BackendOverrides(member.hazelcast()).start();
       RouterMetrics metrics = new RouterMetrics(registry);
 
       HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
@@ -176,15 +180,20 @@ public final class RouterNode implements AutoCloseable {
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       DashboardRoutes dashboard = new DashboardRoutes();
+      AdminApi admin = new AdminApi(backends, overrides, config.adminToken());
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
-          dashboard::mount);
+          r -> {
+            dashboard.mount(r);
+            admin.mount(r);
+          });
       backends.onChange(b -> metrics.inFlightGauge(b.id(), selector, s -> s.inFlightHere(b.id())));
 
       BackendMonitor monitor = new BackendMonitor(vertx,
           new BackendFingerprinter(webClient, config.connectTimeout().toMillis()), backends, config.backends(),
-          config.probeInterval(), clock, member.localId().toString());
+          config.probeInterval(), clock, member.localId().toString(), overrides::isDrained);
       // the first probe round decides what is routable; wait for it so a fresh member does not answer 404s
       await(runOnContext(vertx, monitor::start));
+      new AdminBackendsWatcher(vertx, overrides, monitor).start();
       BackendsFileWatcher fileWatcher = null;
       if (config.backendsFile() != null) {
         fileWatcher = new BackendsFileWatcher(vertx, config.backendsFile().toString(), monitor, backends,
@@ -197,6 +206,10 @@ public final class RouterNode implements AutoCloseable {
           new BackendFingerprinter(webClient, plan.options().probeTimeout().toMillis()), plan.options()),
           member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config), clock, apiUrl);
       scans.start();
+      if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {
+        log.warn("event=admin_api_open host={} (anyone who reaches this port can add, remove and drain backends; "
+            + "set CORRAL_ADMIN_TOKEN)", config.host());
+      }
       log.info("event=member_started api={} cluster={} hazelcast={} backends={} members={}", apiUrl,
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());

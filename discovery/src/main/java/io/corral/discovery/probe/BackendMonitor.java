@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +40,18 @@ public final class BackendMonitor {
   private final Duration interval;
   private final InstantSource clock;
   private final String memberId;
+  private final Predicate<String> drained;
   private long timerId = -1;
 
   public BackendMonitor(Vertx vertx, BackendFingerprinter fingerprinter, BackendRegistry registry,
       List<BackendSpec> specs, Duration interval, InstantSource clock, String memberId) {
+    this(vertx, fingerprinter, registry, specs, interval, clock, memberId, id -> false);
+  }
+
+  /** @param drained whether an operator drains a backend: a healthy one is then published as draining */
+  public BackendMonitor(Vertx vertx, BackendFingerprinter fingerprinter, BackendRegistry registry,
+      List<BackendSpec> specs, Duration interval, InstantSource clock, String memberId, Predicate<String> drained) {
+    this.drained = drained;
     this.vertx = vertx;
     this.fingerprinter = fingerprinter;
     this.registry = registry;
@@ -85,6 +94,12 @@ public final class BackendMonitor {
     return probe(spec);
   }
 
+  /** Probes one watched backend now (after it was drained or enabled); does nothing for others. */
+  public Future<Void> refresh(String backendId) {
+    BackendSpec spec = specs.get(backendId);
+    return spec == null ? Future.succeededFuture() : probe(spec);
+  }
+
   /** Stops watching a backend added by {@link #watch}; its shared state stays as last published. */
   public void unwatch(String backendId) {
     specs.remove(backendId);
@@ -116,6 +131,9 @@ public final class BackendMonitor {
     int slots = spec.slots() != null ? spec.slots() : fp.reportedSlots() > 0 ? fp.reportedSlots() : 1;
     BackendHealth health = fp.reachable() && fp.ready() && kind != BackendKind.UNKNOWN ? BackendHealth.UP
         : BackendHealth.DOWN;
+    if (health == BackendHealth.UP && drained.test(spec.id().value())) {
+      health = BackendHealth.DRAINING;
+    }
     return new BackendState(spec.id().value(), kind, health, fp.version(), fp.models(), fp.loadedModels(), slots,
         spec.slots() == null && fp.reportedSlots() > 0, clock.millis(), memberId, fp.error());
   }

@@ -72,6 +72,10 @@ public final class StartCommand implements Callable<Integer> {
       + "URL[;slots=N][;kind=K] a line, # comments; re-read when it changes (a bad line changes nothing).")
   String backendsFile;
 
+  @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Required by /admin/* as Authorization: "
+      + "Bearer TOKEN (prefer CORRAL_ADMIN_TOKEN: flags show in ps). Default none: set one when serving the LAN.")
+  String adminToken;
+
   @Option(names = "--probe-interval", paramLabel = "DURATION", description = "Backend health/model probe "
       + "interval. Default 5s.")
   String probeInterval;
@@ -161,6 +165,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "multicast", multicast);
     put(m, "backends", backends);
     put(m, "backendsFile", backendsFile);
+    put(m, "adminToken", adminToken);
     put(m, "probeInterval", probeInterval);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);

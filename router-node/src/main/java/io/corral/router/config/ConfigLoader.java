@@ -54,6 +54,7 @@ public final class ConfigLoader {
       new Setting("multicast", false, Values::bool),
       new Setting("backends", List.of(), ConfigLoader::backends),
       new Setting("backendsFile", "", Values::string),
+      new Setting("adminToken", "", Values::string),
       new Setting("probeInterval", Duration.ofSeconds(5), Values::duration),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
@@ -143,7 +144,7 @@ public final class ConfigLoader {
           (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
           (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
-          backendsFile((String) merged.get("backendsFile")));
+          backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

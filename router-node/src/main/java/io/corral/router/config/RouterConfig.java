@@ -35,6 +35,7 @@ import java.util.Objects;
  * @param queueAgingCredit  later arrivals one priority level may overtake (anti-starvation)
  * @param scan              the leader's network scan (none unless CIDRs are configured)
  * @param backendsFile      a plain file of backends, re-read when it changes; null for none
+ * @param adminToken        the token the admin API requires; empty: none (fine on loopback only)
  * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
  */
 public record RouterConfig(
@@ -61,7 +62,8 @@ public record RouterConfig(
     int queueAgingCredit,
     int minClusterSize,
     ScanPlan scan,
-    Path backendsFile) {
+    Path backendsFile,
+    String adminToken) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -93,6 +95,7 @@ public record RouterConfig(
       throw new ConfigException("minClusterSize must be >= 1");
     }
     Objects.requireNonNull(scan, "scan");
+    Objects.requireNonNull(adminToken, "adminToken");
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -124,6 +127,6 @@ public record RouterConfig(
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
-        backendsFile);
+        backendsFile, adminToken);
   }
 }
