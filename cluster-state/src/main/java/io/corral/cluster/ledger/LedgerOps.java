@@ -71,6 +71,14 @@ final class LedgerOps {
     }
   }
 
+  /** A change that may hand freed or new capacity to waiting tickets, whose members are told at once. */
+  abstract static class Granting extends Mutating<ReleaseResult> {
+    @Override
+    final List<Grant> grantsIn(ReleaseResult result) {
+      return result.grants();
+    }
+  }
+
   /** The same change on the backup replica, without telling anyone. */
   static final class Backup<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable {
     Mutating<R> op;
@@ -187,7 +195,7 @@ final class LedgerOps {
   }
 
   /** Release a lease (or, with {@code cancel}, take a waiting ticket out of the queue). */
-  static final class Release extends Mutating<ReleaseResult> {
+  static final class Release extends Granting {
     String id;
     boolean cancel;
 
@@ -201,11 +209,6 @@ final class LedgerOps {
     @Override
     ReleaseResult apply(PoolLedger ledger) {
       return cancel ? ledger.cancel(id) : ledger.release(id);
-    }
-
-    @Override
-    List<Grant> grantsIn(ReleaseResult result) {
-      return result.grants();
     }
 
     @Override
@@ -226,7 +229,7 @@ final class LedgerOps {
     }
   }
 
-  static final class SetCapacity extends Mutating<ReleaseResult> {
+  static final class SetCapacity extends Granting {
     String backendId;
     int slots;
     boolean available;
@@ -242,11 +245,6 @@ final class LedgerOps {
     @Override
     ReleaseResult apply(PoolLedger ledger) {
       return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.setCapacity(backendId, slots, available));
-    }
-
-    @Override
-    List<Grant> grantsIn(ReleaseResult result) {
-      return result.grants();
     }
 
     @Override
@@ -269,7 +267,7 @@ final class LedgerOps {
     }
   }
 
-  static final class PurgeMember extends Mutating<ReleaseResult> {
+  static final class PurgeMember extends Granting {
     String memberId;
 
     PurgeMember() {}
@@ -281,11 +279,6 @@ final class LedgerOps {
     @Override
     ReleaseResult apply(PoolLedger ledger) {
       return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.purgeMember(memberId));
-    }
-
-    @Override
-    List<Grant> grantsIn(ReleaseResult result) {
-      return result.grants();
     }
 
     @Override
