@@ -163,8 +163,10 @@ public final class StreamingProxy {
       resp.handler(this::onChunk);
       resp.endHandler(v -> {
         if (!finished) {
-          response.end();
+          // finished first: on HTTP/2 (a client that upgraded with h2c) ending the response closes the stream at
+          // once, and that close must not be taken for a client that went away
           finish(ProxyOutcome.Result.COMPLETED, resp.statusCode());
+          response.end();
         }
       });
       resp.exceptionHandler(err -> broken(ProxyOutcome.Result.BACKEND_FAILED,
