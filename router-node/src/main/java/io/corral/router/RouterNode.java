@@ -6,6 +6,7 @@ import io.corral.cluster.HostPort;
 import io.corral.cluster.MemberIdentity;
 import io.corral.cluster.backends.BackendOverrides;
 import io.corral.cluster.backends.BackendRegistry;
+import io.corral.cluster.backends.OpenCircuits;
 import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerResetWatcher;
 import io.corral.cluster.ledger.LedgerStewardship;
@@ -31,6 +32,7 @@ import io.corral.router.api.openai.OpenAiRoutes;
 import io.corral.router.config.RouterConfig;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.StreamingProxy;
+import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.LedgerSelector;
 import io.corral.router.routing.QueueSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -147,6 +149,8 @@ public final class RouterNode implements AutoCloseable {
       member = CorralMember.start(cluster, new MemberIdentity(name, apiUrl, clock.millis()));
       BackendRegistry backends = new BackendRegistry(member.hazelcast()).start();
       BackendOverrides overrides = new BackendOverrides(member.hazelcast()).start();
+      OpenCircuits circuits = new OpenCircuits(member.hazelcast(), clock).start();
+      BackendBreakers breakers = new BackendBreakers(circuits, () -> apiUrl, config.breakers());
       RouterMetrics metrics = new RouterMetrics(registry);
 
       HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
@@ -173,10 +177,11 @@ public final class RouterNode implements AutoCloseable {
         }
       });
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout());
-      ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy());
+      ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
+          breakers);
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
       MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
-          config.scan().enabled());
+          config.scan().enabled(), circuits);
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       DashboardRoutes dashboard = new DashboardRoutes();

@@ -4,6 +4,7 @@ import io.corral.cluster.CorralMember;
 import io.corral.cluster.MemberView;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.backends.OpenCircuits;
 import io.corral.cluster.ledger.LedgerSnapshot;
 import io.corral.cluster.ledger.SlotLedger;
 import io.corral.discovery.scan.ScanSchedule;
@@ -34,9 +35,11 @@ public final class MemberApi {
   private final String version;
   private final IMap<String, ScanStatus> scanStatus;
   private final boolean scanConfigured;
+  private final OpenCircuits circuits;
 
   public MemberApi(CorralMember member, BackendRegistry backends, BackendSelector selector, RouterMetrics metrics,
-      SlotLedger ledger, String version, boolean scanConfigured) {
+      SlotLedger ledger, String version, boolean scanConfigured, OpenCircuits circuits) {
+    this.circuits = circuits;
     this.scanStatus = member.hazelcast().getMap(ScanSchedule.MAP_NAME);
     this.scanConfigured = scanConfigured;
     this.member = member;
@@ -123,7 +126,10 @@ public final class MemberApi {
     backends.all().stream().sorted(Comparator.comparing(BackendState::id)).forEach(b -> list.add(new JsonObject()
         .put("id", b.id())
         .put("kind", b.kind().wireName())
-        .put("health", b.health().wireName())
+        .put("health", circuits.isOpen(b.id()) && b.isUp() ? "circuit_open" : b.health().wireName())
+        .put("circuit", circuits.current(b.id()).map(c -> new JsonObject().put("openedBy", c.openedBy())
+            .put("openedAt", c.openedAtMillis()).put("until", c.untilMillis()).put("reason", c.reason()))
+            .orElse(null))
         .put("version", b.version())
         .put("models", new JsonArray(b.models()))
         .put("loadedModels", new JsonArray(b.loadedModels()))

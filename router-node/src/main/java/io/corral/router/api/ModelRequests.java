@@ -8,6 +8,7 @@ import io.corral.router.proxy.ProxyOutcome;
 import io.corral.router.proxy.StreamingProxy;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.router.routing.AdmissionRefused;
+import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.BackendSelector;
 import io.corral.router.routing.RouteRequest;
 import io.corral.router.routing.SlotLease;
@@ -37,9 +38,11 @@ public final class ModelRequests {
   private final StreamingProxy proxy;
   private final RouterMetrics metrics;
   private final Strategy defaultStrategy;
+  private final BackendBreakers breakers;
 
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
-      RouterMetrics metrics, Strategy defaultStrategy) {
+      RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers) {
+    this.breakers = breakers;
     this.backends = backends;
     this.selector = selector;
     this.proxy = proxy;
@@ -92,7 +95,7 @@ public final class ModelRequests {
     }
     String model = ModelNames.normalize(raw);
     List<BackendState> candidates = backends.all().stream()
-        .filter(b -> b.isUp() && servesFamily(b, family) && b.serves(model))
+        .filter(b -> b.isUp() && servesFamily(b, family) && b.serves(model) && breakers.allows(b.id()))
         .toList();
     if (candidates.isEmpty()) {
       noBackend(ctx, family, route, arrival, raw, model);
@@ -151,6 +154,7 @@ public final class ModelRequests {
       return;
     }
     String backendId = lease.backend().id();
+    long forwardedAt = System.nanoTime();
     long queuedMillis = (System.nanoTime() - arrival) / 1_000_000;
     ctx.response().putHeader("X-Corral-Backend", backendId).putHeader("X-Corral-Queue-Ms",
         Long.toString(queuedMillis));
@@ -158,6 +162,7 @@ public final class ModelRequests {
         .onComplete(ar -> {
           lease.release();
           ProxyOutcome outcome = ar.result();
+          breakers.record(backendId, outcome, System.nanoTime() - forwardedAt);
           if (outcome.firstByteNanos() >= 0) {
             metrics.firstByte(route, backendId, Duration.ofNanos(outcome.firstByteNanos()));
           }

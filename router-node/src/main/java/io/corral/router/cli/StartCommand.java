@@ -149,6 +149,21 @@ public final class StartCommand implements Callable<Integer> {
       + "Default 16 (a /16).")
   String scanMaxPrefix;
 
+  @Option(names = "--breaker-failure-rate", paramLabel = "PERCENT", description = "A backend's circuit opens "
+      + "cluster-wide when this share of the last --breaker-window requests through a member failed. Default 50.")
+  String breakerFailureRate;
+
+  @Option(names = "--breaker-window", paramLabel = "N", description = "Default 10.")
+  String breakerWindow;
+
+  @Option(names = "--breaker-minimum-calls", paramLabel = "N", description = "Requests before the rate counts. "
+      + "Default 5.")
+  String breakerMinimumCalls;
+
+  @Option(names = "--breaker-cool-down", paramLabel = "DURATION", description = "How long an open circuit "
+      + "keeps a backend out before trial requests. Default 10s.")
+  String breakerCoolDown;
+
   @Option(names = "--partition-count", paramLabel = "N", hidden = true)
   String partitionCount;
 
@@ -179,6 +194,10 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "queueMaxWait", queueMaxWait);
     put(m, "queueAgingCredit", queueAgingCredit);
     put(m, "minClusterSize", minClusterSize);
+    put(m, "breakerFailureRate", breakerFailureRate);
+    put(m, "breakerWindow", breakerWindow);
+    put(m, "breakerMinimumCalls", breakerMinimumCalls);
+    put(m, "breakerCoolDown", breakerCoolDown);
     put(m, "scanCidr", scanCidr);
     put(m, "scanPorts", scanPorts);
     put(m, "scanInterval", scanInterval);

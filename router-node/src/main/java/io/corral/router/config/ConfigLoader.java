@@ -12,6 +12,7 @@ import io.corral.discovery.scan.ScanPlan;
 import io.corral.discovery.scan.ScanPort;
 import io.corral.discovery.scan.ScanRange;
 import io.corral.discovery.scan.ScannerOptions;
+import io.corral.router.routing.BackendBreakers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,10 @@ public final class ConfigLoader {
       new Setting("queueMaxWait", Duration.ofSeconds(60), Values::duration),
       new Setting("queueAgingCredit", 100, Values::integer),
       new Setting("minClusterSize", 1, Values::integer),
+      new Setting("breakerWindow", BackendBreakers.Settings.DEFAULTS.window(), Values::integer),
+      new Setting("breakerMinimumCalls", BackendBreakers.Settings.DEFAULTS.minimumCalls(), Values::integer),
+      new Setting("breakerFailureRate", (int) BackendBreakers.Settings.DEFAULTS.failureRate(), Values::integer),
+      new Setting("breakerCoolDown", BackendBreakers.Settings.DEFAULTS.coolDown(), Values::duration),
       new Setting("scanCidr", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("scanPorts", "", Values::string),
       new Setting("scanInterval", ScanPlan.DEFAULT_INTERVAL, Values::duration),
@@ -144,10 +149,29 @@ public final class ConfigLoader {
           (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
           (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
-          backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"));
+          backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
+          breakerSettings(merged));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+  }
+
+  private static BackendBreakers.Settings breakerSettings(Map<String, Object> merged) {
+    int window = (int) merged.get("breakerWindow");
+    int minimum = (int) merged.get("breakerMinimumCalls");
+    int rate = (int) merged.get("breakerFailureRate");
+    Duration coolDown = (Duration) merged.get("breakerCoolDown");
+    if (window < 1 || minimum < 1 || minimum > window) {
+      throw new ConfigException("--breaker-window must be >= 1 and --breaker-minimum-calls 1.." + window
+          + ", got " + window + " and " + minimum);
+    }
+    if (rate < 1 || rate > 100) {
+      throw new ConfigException("--breaker-failure-rate is a percentage, 1-100, got " + rate);
+    }
+    if (coolDown.isZero() || coolDown.isNegative()) {
+      throw new ConfigException("--breaker-cool-down must be positive, got " + coolDown);
+    }
+    return new BackendBreakers.Settings(window, minimum, rate, coolDown);
   }
 
   /** The backends file, checked at start: a member never starts on a file it cannot read or parse. */

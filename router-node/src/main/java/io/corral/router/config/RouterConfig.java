@@ -3,6 +3,7 @@ package io.corral.router.config;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.scan.ScanPlan;
+import io.corral.router.routing.BackendBreakers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,7 @@ import java.util.Objects;
  * @param scan              the leader's network scan (none unless CIDRs are configured)
  * @param backendsFile      a plain file of backends, re-read when it changes; null for none
  * @param adminToken        the token the admin API requires; empty: none (fine on loopback only)
+ * @param breakers          when a backend's circuit opens and for how long
  * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
  */
 public record RouterConfig(
@@ -63,7 +65,8 @@ public record RouterConfig(
     int minClusterSize,
     ScanPlan scan,
     Path backendsFile,
-    String adminToken) {
+    String adminToken,
+    BackendBreakers.Settings breakers) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -96,6 +99,7 @@ public record RouterConfig(
     }
     Objects.requireNonNull(scan, "scan");
     Objects.requireNonNull(adminToken, "adminToken");
+    Objects.requireNonNull(breakers, "breakers");
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -127,6 +131,6 @@ public record RouterConfig(
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
-        backendsFile, adminToken);
+        backendsFile, adminToken, breakers);
   }
 }
