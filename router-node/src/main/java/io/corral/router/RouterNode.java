@@ -17,6 +17,9 @@ import io.corral.discovery.admin.AdminBackendsWatcher;
 import io.corral.discovery.file.BackendsFileWatcher;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.probe.BackendMonitor;
+import io.corral.discovery.rpc.CoordinatorDetector;
+import io.corral.discovery.rpc.CoordinatorWatch;
+import io.corral.discovery.rpc.RpcServerDirectory;
 import io.corral.discovery.scan.NetworkScanner;
 import io.corral.discovery.scan.ScanPlan;
 import io.corral.discovery.scan.ScanSchedule;
@@ -27,6 +30,7 @@ import io.corral.router.api.ApiRouter;
 import io.corral.router.api.BackendFanOut;
 import io.corral.router.api.MemberApi;
 import io.corral.router.api.ModelRequests;
+import io.corral.router.api.RpcBackendsApi;
 import io.corral.router.api.ollama.OllamaRoutes;
 import io.corral.router.api.openai.OpenAiRoutes;
 import io.corral.router.config.RouterConfig;
@@ -75,6 +79,8 @@ public final class RouterNode implements AutoCloseable {
   static final int POOL_SIZE_PER_BACKEND = 128;
   /** How often the backends file's modification time is checked. */
   static final Duration BACKENDS_FILE_CHECK = Duration.ofSeconds(2);
+  /** How often each member looks for llama-server coordinators on its host. */
+  static final Duration COORDINATOR_CHECK = Duration.ofSeconds(10);
 
   private final RouterConfig config;
   private final Vertx vertx;
@@ -151,6 +157,9 @@ public final class RouterNode implements AutoCloseable {
       BackendOverrides overrides = new BackendOverrides(member.hazelcast()).start();
       OpenCircuits circuits = new OpenCircuits(member.hazelcast(), clock).start();
       BackendBreakers breakers = new BackendBreakers(circuits, () -> apiUrl, config.breakers());
+      // every member watches its own host for llama-server coordinators and the rpc-servers they use
+      CoordinatorWatch coordinators = new CoordinatorWatch(vertx, CoordinatorDetector.forThisHost(),
+          member.hazelcast(), apiUrl, COORDINATOR_CHECK, clock);
       RouterMetrics metrics = new RouterMetrics(registry);
 
       HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
@@ -186,10 +195,12 @@ public final class RouterNode implements AutoCloseable {
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       DashboardRoutes dashboard = new DashboardRoutes();
       AdminApi admin = new AdminApi(backends, overrides, config.adminToken());
+      RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME));
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
           r -> {
             dashboard.mount(r);
             admin.mount(r);
+            rpcApi.mount(r);
           });
       backends.onChange(b -> metrics.inFlightGauge(b.id(), selector, s -> s.inFlightHere(b.id())));
 
@@ -205,11 +216,15 @@ public final class RouterNode implements AutoCloseable {
             BACKENDS_FILE_CHECK);
         await(runOnContext(vertx, fileWatcher::start));
       }
+      // the scan must know which rpc-servers are in use on this host before it may run
+      await(coordinators.start());
       ScanPlan plan = config.scan();
       // the scan's own fingerprinter gives up within the probe timeout, so a silent port frees its slot in time
       ScanSchedule scans = new ScanSchedule(vertx, new NetworkScanner(vertx,
           new BackendFingerprinter(webClient, plan.options().probeTimeout().toMillis()), plan.options()),
-          member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config), clock, apiUrl);
+          member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config),
+          () -> coordinators.all().map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen))
+              .doNotTouch()), clock, apiUrl);
       scans.start();
       if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {
         log.warn("event=admin_api_open host={} (anyone who reaches this port can add, remove and drain backends; "

@@ -13,6 +13,7 @@ import java.time.InstantSource;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ public final class ScanSchedule {
   private final BackendMonitor monitor;
   private final ScanPlan plan;
   private final Set<HostPort> skip;
+  private final Supplier<Future<Set<HostPort>>> inUse;
   private final InstantSource clock;
   private final String self;
   /** Backends this member watches because a scan found them (configured ones are never in here). */
@@ -50,11 +52,14 @@ public final class ScanSchedule {
   private boolean adopted;
 
   /**
-   * @param skip host:port pairs never to connect to (the configured backends, probed by their own members)
-   * @param self this member's API URL, recorded as the scanning leader
+   * @param skip  host:port pairs never to connect to (the configured backends, probed by their own members)
+   * @param inUse asked before each scan: endpoints that must not be touched now (rpc-servers a coordinator uses)
+   * @param self  this member's API URL, recorded as the scanning leader
    */
   public ScanSchedule(Vertx vertx, NetworkScanner scanner, HazelcastInstance hazelcast, LeaderElection leader,
-      BackendMonitor monitor, ScanPlan plan, Set<HostPort> skip, InstantSource clock, String self) {
+      BackendMonitor monitor, ScanPlan plan, Set<HostPort> skip, Supplier<Future<Set<HostPort>>> inUse,
+      InstantSource clock, String self) {
+    this.inUse = inUse;
     this.vertx = vertx;
     this.scanner = scanner;
     this.shared = hazelcast.getMap(MAP_NAME);
@@ -131,7 +136,14 @@ public final class ScanSchedule {
     log.info("event=scan_started scan={} ranges={} ports={}", scans,
         plan.ranges().stream().map(ScanRange::cidr).toList(), plan.ports().stream().map(ScanPort::port).toList());
     Future.fromCompletionStage(shared.setAsync(KEY, starting), context)
-        .compose(v -> scanner.scan(plan.ranges(), plan.ports(), skip))
+        .compose(v -> inUse.get().otherwise(err -> {
+          // without the coordinators' list nothing is known to be safe: leave out every rpc port this time
+          log.warn("event=scan_rpc_ports_skipped reason=\"{}\"", err.toString());
+          return null;
+        }))
+        .compose(busy -> busy == null ? scanner.scan(plan.ranges(), plan.ports().stream()
+            .filter(p -> p.kind() != PortKind.RPC_SERVER).toList(), skip)
+            : scanner.scan(plan.ranges(), plan.ports(), union(skip, busy)))
         .onComplete(done -> {
           if (done.failed()) {
             busy = false;
@@ -160,6 +172,12 @@ public final class ScanSchedule {
         scans, report.elapsed().toMillis(), report.portsTried(), report.open(), finished.backends().length,
         finished.presumedRpcServers().length, finished.unknown().length, finished.corralMembers().length);
     Future.fromCompletionStage(shared.setAsync(KEY, finished), context).onComplete(v -> busy = false);
+  }
+
+  private static Set<HostPort> union(Set<HostPort> a, Set<HostPort> b) {
+    Set<HostPort> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static String[] endpoints(ScanReport report, EndpointStatus status) {
