@@ -8,6 +8,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.TcpIpConfig;
 import io.corral.cluster.backends.BackendRegistry;
+import io.corral.cluster.events.EventStream;
 import io.corral.cluster.ledger.LedgerSerialization;
 import io.corral.cluster.ledger.SlotLedger;
 import java.util.ArrayList;
@@ -85,6 +86,7 @@ final class MemberConfigFactory {
       ledger.setSplitBrainProtectionName(LEDGER_PROTECTION);
     }
     c.addMapConfig(ledger);
+    EventStream.configure(c);
     return c;
   }
 

@@ -7,6 +7,7 @@ import io.corral.cluster.MemberIdentity;
 import io.corral.cluster.backends.BackendOverrides;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.OpenCircuits;
+import io.corral.cluster.events.EventStream;
 import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerResetWatcher;
 import io.corral.cluster.ledger.LedgerStewardship;
@@ -156,7 +157,8 @@ public final class RouterNode implements AutoCloseable {
       BackendRegistry backends = new BackendRegistry(member.hazelcast()).start();
       BackendOverrides overrides = new BackendOverrides(member.hazelcast()).start();
       OpenCircuits circuits = new OpenCircuits(member.hazelcast(), clock).start();
-      BackendBreakers breakers = new BackendBreakers(circuits, () -> apiUrl, config.breakers());
+      EventStream events = new EventStream(member.hazelcast(), apiUrl, clock);
+      BackendBreakers breakers = new BackendBreakers(circuits, () -> apiUrl, config.breakers(), events);
       // every member watches its own host for llama-server coordinators and the rpc-servers they use
       CoordinatorWatch coordinators = new CoordinatorWatch(vertx, CoordinatorDetector.forThisHost(),
           member.hazelcast(), apiUrl, COORDINATOR_CHECK, clock);
@@ -194,7 +196,7 @@ public final class RouterNode implements AutoCloseable {
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       DashboardRoutes dashboard = new DashboardRoutes();
-      AdminApi admin = new AdminApi(backends, overrides, config.adminToken());
+      AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME));
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
           r -> {
@@ -206,7 +208,7 @@ public final class RouterNode implements AutoCloseable {
 
       BackendMonitor monitor = new BackendMonitor(vertx,
           new BackendFingerprinter(webClient, config.connectTimeout().toMillis()), backends, config.backends(),
-          config.probeInterval(), clock, member.localId().toString(), overrides::isDrained);
+          config.probeInterval(), clock, member.localId().toString(), overrides::isDrained, events);
       // the first probe round decides what is routable; wait for it so a fresh member does not answer 404s
       await(runOnContext(vertx, monitor::start));
       new AdminBackendsWatcher(vertx, overrides, monitor).start();
@@ -224,7 +226,7 @@ public final class RouterNode implements AutoCloseable {
           new BackendFingerprinter(webClient, plan.options().probeTimeout().toMillis()), plan.options()),
           member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config),
           () -> coordinators.all().map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen))
-              .doNotTouch()), clock, apiUrl);
+              .doNotTouch()), clock, apiUrl, events);
       scans.start();
       if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {
         log.warn("event=admin_api_open host={} (anyone who reaches this port can add, remove and drain backends; "

@@ -4,6 +4,7 @@ import io.corral.cluster.backends.BackendHealth;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.events.EventStream;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.fingerprint.Fingerprint;
@@ -41,17 +42,23 @@ public final class BackendMonitor {
   private final InstantSource clock;
   private final String memberId;
   private final Predicate<String> drained;
+  private final EventStream events;
   private long timerId = -1;
 
   public BackendMonitor(Vertx vertx, BackendFingerprinter fingerprinter, BackendRegistry registry,
       List<BackendSpec> specs, Duration interval, InstantSource clock, String memberId) {
-    this(vertx, fingerprinter, registry, specs, interval, clock, memberId, id -> false);
+    this(vertx, fingerprinter, registry, specs, interval, clock, memberId, id -> false, null);
   }
 
-  /** @param drained whether an operator drains a backend: a healthy one is then published as draining */
+  /**
+   * @param drained whether an operator drains a backend: a healthy one is then published as draining
+   * @param events  where health and kind changes are announced; null for none
+   */
   public BackendMonitor(Vertx vertx, BackendFingerprinter fingerprinter, BackendRegistry registry,
-      List<BackendSpec> specs, Duration interval, InstantSource clock, String memberId, Predicate<String> drained) {
+      List<BackendSpec> specs, Duration interval, InstantSource clock, String memberId, Predicate<String> drained,
+      EventStream events) {
     this.drained = drained;
+    this.events = events;
     this.vertx = vertx;
     this.fingerprinter = fingerprinter;
     this.registry = registry;
@@ -120,6 +127,11 @@ public final class BackendMonitor {
       if (before == null || before.health() != next.health() || before.kind() != next.kind()) {
         log.info("event=backend_state backend={} kind={} health={} models={} slots={} error=\"{}\"", next.id(),
             next.kind().wireName(), next.health().wireName(), next.models(), next.slots(), next.lastError());
+        if (events != null) {
+          events.publish("backend_state", next.id(), next.kind().wireName() + " " + next.health().wireName()
+              + (before == null ? "" : " (was " + before.health().wireName() + ")")
+              + (next.lastError().isEmpty() ? "" : ": " + next.lastError()));
+        }
       }
       return Future.fromCompletionStage(registry.publish(next), vertx.getOrCreateContext());
     });

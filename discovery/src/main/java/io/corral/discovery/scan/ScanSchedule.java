@@ -3,6 +3,7 @@ package io.corral.discovery.scan;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.corral.cluster.HostPort;
+import io.corral.cluster.events.EventStream;
 import io.corral.cluster.leader.LeaderElection;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.probe.BackendMonitor;
@@ -42,6 +43,7 @@ public final class ScanSchedule {
   private final ScanPlan plan;
   private final Set<HostPort> skip;
   private final Supplier<Future<Set<HostPort>>> inUse;
+  private final EventStream events;
   private final InstantSource clock;
   private final String self;
   /** Backends this member watches because a scan found them (configured ones are never in here). */
@@ -54,12 +56,14 @@ public final class ScanSchedule {
   /**
    * @param skip  host:port pairs never to connect to (the configured backends, probed by their own members)
    * @param inUse asked before each scan: endpoints that must not be touched now (rpc-servers a coordinator uses)
-   * @param self  this member's API URL, recorded as the scanning leader
+   * @param self   this member's API URL, recorded as the scanning leader
+   * @param events where finished scans are announced
    */
   public ScanSchedule(Vertx vertx, NetworkScanner scanner, HazelcastInstance hazelcast, LeaderElection leader,
       BackendMonitor monitor, ScanPlan plan, Set<HostPort> skip, Supplier<Future<Set<HostPort>>> inUse,
-      InstantSource clock, String self) {
+      InstantSource clock, String self, EventStream events) {
     this.inUse = inUse;
+    this.events = events;
     this.vertx = vertx;
     this.scanner = scanner;
     this.shared = hazelcast.getMap(MAP_NAME);
@@ -171,6 +175,9 @@ public final class ScanSchedule {
     log.info("event=scan_finished scan={} ms={} tried={} open={} backends={} presumed_rpc={} unknown={} corral={}",
         scans, report.elapsed().toMillis(), report.portsTried(), report.open(), finished.backends().length,
         finished.presumedRpcServers().length, finished.unknown().length, finished.corralMembers().length);
+    events.publish("scan_finished", Long.toString(scans), report.portsTried() + " ports tried in "
+        + report.elapsed().toMillis() + " ms: " + finished.backends().length + " backends, "
+        + finished.presumedRpcServers().length + " presumed rpc-servers, " + finished.unknown().length + " unknown");
     Future.fromCompletionStage(shared.setAsync(KEY, finished), context).onComplete(v -> busy = false);
   }
 

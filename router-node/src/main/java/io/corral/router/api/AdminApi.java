@@ -3,6 +3,7 @@ package io.corral.router.api;
 import io.corral.cluster.backends.BackendOverrides;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.events.EventStream;
 import io.corral.discovery.BackendSpec;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -33,10 +34,12 @@ public final class AdminApi {
   private final BackendRegistry backends;
   private final BackendOverrides overrides;
   private final byte[] token;
+  private final EventStream events;
 
   /** @param token the admin token; empty means the admin API needs none (loopback-only setups) */
-  public AdminApi(BackendRegistry backends, BackendOverrides overrides, String token) {
+  public AdminApi(BackendRegistry backends, BackendOverrides overrides, String token, EventStream events) {
     this.backends = backends;
+    this.events = events;
     this.overrides = overrides;
     this.token = token.getBytes(StandardCharsets.UTF_8);
   }
@@ -97,12 +100,14 @@ public final class AdminApi {
     String id = spec.id().value();
     done(ctx, overrides.add(id, text.toString()), 201, new JsonObject().put("id", id).put("status", "added"));
     log.info("event=admin_backend_added backend={} spec=\"{}\"", id, text);
+    events.publish("admin_backend_added", id, text.toString());
   }
 
   private void remove(RoutingContext ctx) {
     String id = idOf(ctx);
     if (overrides.added(id).isPresent()) {
       log.info("event=admin_backend_removed backend={}", id);
+      events.publish("admin_backend_removed", id, "");
       done(ctx, overrides.removeAdded(id).thenCompose(v -> backends.remove(id)), 200,
           new JsonObject().put("id", id).put("status", "removed"));
     } else if (backends.get(id).isPresent()) {
@@ -121,6 +126,7 @@ public final class AdminApi {
       return;
     }
     log.info("event=admin_backend_{} backend={}", drain ? "drained" : "enabled", id);
+    events.publish(drain ? "admin_backend_drained" : "admin_backend_enabled", id, "");
     done(ctx, drain ? overrides.drain(id) : overrides.enable(id), 200,
         new JsonObject().put("id", id).put("status", drain ? "draining" : "enabled"));
   }

@@ -1,6 +1,7 @@
 package io.corral.router.routing;
 
 import io.corral.cluster.backends.OpenCircuits;
+import io.corral.cluster.events.EventStream;
 import io.corral.router.proxy.ProxyOutcome;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -38,13 +39,15 @@ public final class BackendBreakers {
   }
 
   private final OpenCircuits circuits;
+  private final EventStream events;
   private final Supplier<String> memberName;
   private final Settings settings;
   private final CircuitBreakerConfig config;
   private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
-  public BackendBreakers(OpenCircuits circuits, Supplier<String> memberName, Settings settings) {
+  public BackendBreakers(OpenCircuits circuits, Supplier<String> memberName, Settings settings, EventStream events) {
     this.circuits = circuits;
+    this.events = events;
     this.memberName = memberName;
     this.settings = settings;
     this.config = CircuitBreakerConfig.custom()
@@ -88,10 +91,12 @@ public final class BackendBreakers {
           log.warn("event=circuit_opened backend={} cool_down_ms={} reason=\"{}\"", backendId,
               settings.coolDown().toMillis(), reason);
           circuits.open(backendId, memberName.get(), reason, settings.coolDown());
+          events.publish("circuit_opened", backendId, reason);
         }
         case CLOSED -> {
           log.info("event=circuit_closed backend={}", backendId);
           circuits.close(backendId);
+          events.publish("circuit_closed", backendId, "trial requests succeeded");
         }
         case HALF_OPEN -> log.info("event=circuit_half_open backend={}", backendId);
         default -> {
