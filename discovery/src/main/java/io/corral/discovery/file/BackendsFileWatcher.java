@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.file.FileProps;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,7 @@ public final class BackendsFileWatcher {
       monitor.unwatch(id);
       registry.remove(id);
     }
-    List<Future<Void>> probes = new java.util.ArrayList<>();
+    List<Future<Void>> probes = new ArrayList<>();
     int added = 0;
     for (BackendSpec spec : next.values()) {
       String id = spec.id().value();

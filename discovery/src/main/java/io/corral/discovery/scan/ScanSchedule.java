@@ -11,6 +11,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -182,7 +183,7 @@ public final class ScanSchedule {
   }
 
   private static Set<HostPort> union(Set<HostPort> a, Set<HostPort> b) {
-    Set<HostPort> all = new java.util.HashSet<>(a);
+    Set<HostPort> all = new HashSet<>(a);
     all.addAll(b);
     return all;
   }

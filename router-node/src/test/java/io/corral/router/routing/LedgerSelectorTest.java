@@ -63,21 +63,30 @@ class LedgerSelectorTest {
     return ledger.snapshot().toCompletableFuture().join().inFlight(BE);
   }
 
-  @Test
-  void aGrantSeenBothByNoticeAndByReconciliationIsTakenOnceAndItsSlotStaysHeld() throws Exception {
-    // regression: the second sighting used to release the lease of the request that was running on it
-    AcquireResult blocker = ledger.acquire(new AcquireRequest("blocker", "someone-else", "m", 5,
+  /** Another member's request takes the backend's one slot. */
+  static void occupyTheOnlySlot(String leaseId) {
+    AcquireResult blocker = ledger.acquire(new AcquireRequest(leaseId, "someone-else", "m", 5,
         List.of(new AcquireRequest.Candidate(BE, 1)), Strategy.LEAST_LOADED, 0, 10, 100)).toCompletableFuture()
         .join();
     assertThat(blocker.outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
+  }
 
+  /** A request through this member that has to wait in the cluster-wide queue. */
+  static Future<SlotLease> queueARequest(String requestId) {
     BackendState be = new BackendState(BE, BackendKind.OLLAMA, BackendHealth.UP, "", List.of("m:latest"),
         List.of(), 1, false, 0, "", "");
-    Promise<Void> neverGone = Promise.promise();
-    Future<SlotLease> waiting = selector.acquire(new RouteRequest("r1", "m:latest", List.of(be), 5,
-        Strategy.LEAST_LOADED, neverGone.future()));
+    Future<SlotLease> waiting = selector.acquire(new RouteRequest(requestId, "m:latest", List.of(be), 5,
+        Strategy.LEAST_LOADED, Promise.<Void>promise().future()));
     await().atMost(Duration.ofSeconds(5)).until(() -> ledger.snapshot().toCompletableFuture().join()
         .queueDepth() == 1);
+    return waiting;
+  }
+
+  @Test
+  void aGrantSeenBothByNoticeAndByReconciliationIsTakenOnceAndItsSlotStaysHeld() throws Exception {
+    // regression: the second sighting used to release the lease of the request that was running on it
+    occupyTheOnlySlot("blocker");
+    Future<SlotLease> waiting = queueARequest("r1");
 
     ReleaseResult freed = ledger.release("blocker").toCompletableFuture().join();
     assertThat(freed.grants()).hasSize(1);
@@ -100,16 +109,8 @@ class LedgerSelectorTest {
   void aReconciliationReadTakenBeforeATicketWasGrantedDoesNotCancelTheRunningRequest() throws Exception {
     // regression, found by the load benchmark: the grant notice overtook the reconciliation's read, the read still
     // listed the ticket as waiting, and "cancelling" it released the slot of a request that was already running
-    AcquireResult blocker = ledger.acquire(new AcquireRequest("blocker-2", "someone-else", "m", 5,
-        List.of(new AcquireRequest.Candidate(BE, 1)), Strategy.LEAST_LOADED, 0, 10, 100)).toCompletableFuture()
-        .join();
-    assertThat(blocker.outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
-    BackendState be = new BackendState(BE, BackendKind.OLLAMA, BackendHealth.UP, "", List.of("m:latest"),
-        List.of(), 1, false, 0, "", "");
-    Future<SlotLease> waiting = selector.acquire(new RouteRequest("r2", "m:latest", List.of(be), 5,
-        Strategy.LEAST_LOADED, Promise.<Void>promise().future()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> ledger.snapshot().toCompletableFuture().join()
-        .queueDepth() == 1);
+    occupyTheOnlySlot("blocker-2");
+    Future<SlotLease> waiting = queueARequest("r2");
     MemberHoldings staleRead = ledger.holdingsOf(member.localId().toString()).toCompletableFuture().join();
     assertThat(staleRead.waiting()).hasSize(1);
 
