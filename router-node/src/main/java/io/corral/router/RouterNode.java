@@ -20,6 +20,7 @@ import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.probe.BackendMonitor;
 import io.corral.discovery.rpc.CoordinatorDetector;
 import io.corral.discovery.rpc.CoordinatorWatch;
+import io.corral.discovery.rpc.RpcHealthCheck;
 import io.corral.discovery.rpc.RpcServerDirectory;
 import io.corral.discovery.scan.NetworkScanner;
 import io.corral.discovery.scan.ScanPlan;
@@ -94,12 +95,12 @@ public final class RouterNode implements AutoCloseable {
   private final LedgerSelector selector;
   private final LedgerStewardship stewardship;
   private final SlotLedger ledger;
-  private final ScanSchedule scans;
-  private final BackendsFileWatcher fileWatcher;
+  /** How to stop what watches the world on a timer (scans, the backends file, rpc-server checks). */
+  private final List<Runnable> watchers;
 
   private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
       BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port, LedgerSelector selector,
-      LedgerStewardship stewardship, SlotLedger ledger, ScanSchedule scans, BackendsFileWatcher fileWatcher) {
+      LedgerStewardship stewardship, SlotLedger ledger, List<Runnable> watchers) {
     this.config = config;
     this.vertx = vertx;
     this.servers = servers;
@@ -111,8 +112,7 @@ public final class RouterNode implements AutoCloseable {
     this.selector = selector;
     this.stewardship = stewardship;
     this.ledger = ledger;
-    this.scans = scans;
-    this.fileWatcher = fileWatcher;
+    this.watchers = List.copyOf(watchers);
   }
 
   /** Starts a member with cluster settings derived from {@code config}. Blocking. */
@@ -197,7 +197,8 @@ public final class RouterNode implements AutoCloseable {
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       DashboardRoutes dashboard = new DashboardRoutes();
       AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
-      RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME));
+      RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
+          backends);
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
           r -> {
             dashboard.mount(r);
@@ -228,6 +229,11 @@ public final class RouterNode implements AutoCloseable {
           () -> coordinators.all().map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen))
               .doNotTouch()), clock, apiUrl, events);
       scans.start();
+      RpcHealthCheck rpcHealth = new RpcHealthCheck(vertx, backends, self.leaderElection(),
+          () -> coordinators.all().map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen))
+              .doNotTouch()), config.rpcCheckInterval(), plan.options().connectTimeout(), clock,
+          member.localId().toString(), events);
+      rpcHealth.start();
       if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {
         log.warn("event=admin_api_open host={} (anyone who reaches this port can add, remove and drain backends; "
             + "set CORRAL_ADMIN_TOKEN)", config.host());
@@ -236,7 +242,8 @@ public final class RouterNode implements AutoCloseable {
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
-          ledger, scans, fileWatcher);
+          ledger, fileWatcher == null ? List.of(scans::stop, rpcHealth::stop)
+              : List.of(scans::stop, rpcHealth::stop, fileWatcher::stop));
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
@@ -315,10 +322,7 @@ public final class RouterNode implements AutoCloseable {
   }
 
   private void stopWatching() {
-    scans.stop();
-    if (fileWatcher != null) {
-      fileWatcher.stop();
-    }
+    watchers.forEach(Runnable::run);
   }
 
   /** Crash-like stop for tests: the Hazelcast member vanishes without a goodbye. Blocking. */

@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import io.corral.cluster.CorralMember;
+import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
 import java.util.Set;
@@ -84,6 +85,9 @@ public final class LedgerStewardship {
   }
 
   private void sync(BackendState b) {
+    if (b.kind() == BackendKind.RPC_SERVER) {
+      return; // an rpc-server takes no requests: it has no slots in the ledger
+    }
     ledger.setCapacity(b.id(), b.slots(), b.isUp()).whenComplete((grants, err) -> {
       if (err != null) {
         log.warn("event=capacity_sync_failed backend={} error={}", b.id(), err.toString());

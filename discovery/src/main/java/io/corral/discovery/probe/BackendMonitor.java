@@ -118,6 +118,9 @@ public final class BackendMonitor {
   }
 
   private Future<Void> probe(BackendSpec spec) {
+    if (spec.kind() == BackendKind.RPC_SERVER) {
+      return listRpcServer(spec);
+    }
     return fingerprinter.probe(spec.id(), spec.kind()).compose(fp -> {
       BackendState next = toState(spec, fp);
       BackendState before = registry.get(spec.id().value()).orElse(null);
@@ -135,6 +138,20 @@ public final class BackendMonitor {
       }
       return Future.fromCompletionStage(registry.publish(next), vertx.getOrCreateContext());
     });
+  }
+
+  /**
+   * An rpc-server is never spoken to over HTTP: it is only listed here, health unknown, and the leader's
+   * {@link io.corral.discovery.rpc.RpcHealthCheck} owns its health from then on (so this never overwrites it).
+   */
+  private Future<Void> listRpcServer(BackendSpec spec) {
+    if (registry.get(spec.id().value()).filter(b -> b.kind() == BackendKind.RPC_SERVER).isPresent()) {
+      return Future.succeededFuture();
+    }
+    BackendState listed = new BackendState(spec.id().value(), BackendKind.RPC_SERVER, BackendHealth.UNKNOWN, "",
+        List.of(), List.of(), spec.slots() == null ? 1 : spec.slots(), false, clock.millis(), memberId,
+        "not checked yet (the leader checks rpc-servers with a bare TCP connect)");
+    return Future.fromCompletionStage(registry.publish(listed), vertx.getOrCreateContext());
   }
 
   BackendState toState(BackendSpec spec, Fingerprint fp) {

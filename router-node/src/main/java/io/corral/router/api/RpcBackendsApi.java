@@ -2,6 +2,9 @@ package io.corral.router.api;
 
 import com.hazelcast.map.IMap;
 import io.corral.cluster.HostPort;
+import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendRegistry;
+import io.corral.cluster.backends.BackendState;
 import io.corral.discovery.rpc.CoordinatorRef;
 import io.corral.discovery.rpc.CoordinatorWatch;
 import io.corral.discovery.rpc.RpcServerDirectory;
@@ -16,11 +19,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
  * {@code GET /api/rpc_backends}: the rpc-servers the cluster knows of, one entry per address, from the
- * coordinators running on members' hosts (highest priority) and the leader's last scan, each with the source
+ * coordinators running on members' hosts (highest priority), the operator's lists (flags, config, backends file,
+ * admin API: one source, {@code backends_file}) and the leader's last scan, each with the source
  * that counts, every source that saw it, and the coordinators using it ({@code inUse}: corral never connects to
  * such a server). Also lists the coordinators themselves.
  */
@@ -28,14 +34,43 @@ public final class RpcBackendsApi {
 
   private final CoordinatorWatch coordinators;
   private final IMap<String, ScanStatus> scanStatus;
+  private final BackendRegistry backends;
 
-  public RpcBackendsApi(CoordinatorWatch coordinators, IMap<String, ScanStatus> scanStatus) {
+  public RpcBackendsApi(CoordinatorWatch coordinators, IMap<String, ScanStatus> scanStatus,
+      BackendRegistry backends) {
     this.coordinators = coordinators;
     this.scanStatus = scanStatus;
+    this.backends = backends;
+  }
+
+  /** The rpc-servers operators listed (flags, config, backends file, admin API), by address, with their health. */
+  private Map<HostPort, BackendState> listed() {
+    Map<HostPort, BackendState> out = new HashMap<>();
+    for (BackendState b : backends.all()) {
+      if (b.kind() == BackendKind.RPC_SERVER) {
+        out.put(new HostPort(b.backendId().host(), b.backendId().port()), b);
+      }
+    }
+    return out;
   }
 
   public void mount(Router router) {
     router.get("/api/rpc_backends").handler(this::list);
+  }
+
+  /**
+   * What is known of its health without touching it: a running coordinator uses it (so it is up), the leader's
+   * last bare connect for a listed one, or the scan's open port.
+   */
+  private static JsonObject health(RpcServerEntry e, BackendState listed) {
+    if (e.inUse()) {
+      return new JsonObject().put("state", "up").put("basis", "a running llama-server uses it");
+    }
+    if (listed != null) {
+      return new JsonObject().put("state", listed.health().wireName()).put("basis", "leader's bare TCP connect")
+          .put("checkedAt", listed.updatedAtMillis()).put("note", listed.lastError());
+    }
+    return new JsonObject().put("state", "presumed_up").put("basis", "port open in the last scan");
   }
 
   private void list(RoutingContext ctx) {
@@ -46,6 +81,8 @@ public final class RpcBackendsApi {
       List<RpcSighting> sightings = new ArrayList<>();
       List<CoordinatorWatch.Seen> running = seen.succeeded() ? seen.result() : List.of();
       sightings.addAll(CoordinatorWatch.sightings(running));
+      Map<HostPort, BackendState> listed = listed();
+      sightings.addAll(RpcSighting.of(RpcSource.BACKENDS_FILE, List.copyOf(listed.keySet())));
       ScanStatus last = scan.succeeded() ? scan.result() : null;
       if (last != null) {
         List<HostPort> scanned = new ArrayList<>();
@@ -62,7 +99,7 @@ public final class RpcBackendsApi {
         }
         servers.add(new JsonObject().put("address", e.address().toString()).put("source", e.source().wireName())
             .put("seenBy", new JsonArray(e.seenBy().stream().map(RpcSource::wireName).toList()))
-            .put("inUse", e.inUse()).put("usedBy", usedBy));
+            .put("inUse", e.inUse()).put("usedBy", usedBy).put("health", health(e, listed.get(e.address()))));
       }
       JsonArray coordinatorList = new JsonArray();
       for (CoordinatorWatch.Seen s : running) {

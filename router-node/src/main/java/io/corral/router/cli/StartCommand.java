@@ -80,6 +80,10 @@ public final class StartCommand implements Callable<Integer> {
       + "interval. Default 5s.")
   String probeInterval;
 
+  @Option(names = "--rpc-check-interval", paramLabel = "DURATION", description = "How often the leader checks "
+      + "listed rpc-servers with a bare TCP connect (never one a running llama-server uses). Default 5m.")
+  String rpcCheckInterval;
+
   @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Default 3s.")
   String connectTimeout;
 
@@ -182,6 +186,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "backendsFile", backendsFile);
     put(m, "adminToken", adminToken);
     put(m, "probeInterval", probeInterval);
+    put(m, "rpcCheckInterval", rpcCheckInterval);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);
     put(m, "idleTimeout", idleTimeout);

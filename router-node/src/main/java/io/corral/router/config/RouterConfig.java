@@ -39,6 +39,7 @@ import java.util.Objects;
  * @param adminToken        the token the admin API requires; empty: none (fine on loopback only)
  * @param breakers          when a backend's circuit opens and for how long
  * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
+ * @param rpcCheckInterval  how often the leader checks listed rpc-servers (a bare TCP connect; rarely)
  */
 public record RouterConfig(
     String host,
@@ -66,7 +67,8 @@ public record RouterConfig(
     ScanPlan scan,
     Path backendsFile,
     String adminToken,
-    BackendBreakers.Settings breakers) {
+    BackendBreakers.Settings breakers,
+    Duration rpcCheckInterval) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -100,6 +102,7 @@ public record RouterConfig(
     Objects.requireNonNull(scan, "scan");
     Objects.requireNonNull(adminToken, "adminToken");
     Objects.requireNonNull(breakers, "breakers");
+    requirePositive("rpcCheckInterval", rpcCheckInterval);
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -131,6 +134,6 @@ public record RouterConfig(
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
-        backendsFile, adminToken, breakers);
+        backendsFile, adminToken, breakers, rpcCheckInterval);
   }
 }

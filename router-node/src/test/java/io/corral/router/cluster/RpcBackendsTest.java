@@ -35,6 +35,7 @@ class RpcBackendsTest {
   static Process coordinator;
   static RawListener used;
   static RawListener free;
+  static RawListener listed;
   static TestCluster cluster;
   static RouterNode node;
 
@@ -81,6 +82,7 @@ class RpcBackendsTest {
   static void start() throws Exception {
     used = new RawListener();
     free = new RawListener();
+    listed = new RawListener();
     // a harmless stand-in whose command line reads like a coordinator's: a shell running a script named
     // llama-server, waiting on its stdin
     Path script = dir.resolve("llama-server");
@@ -89,7 +91,10 @@ class RpcBackendsTest {
     coordinator = new ProcessBuilder("/bin/sh", script.toString(), "--rpc", "127.0.0.1:" + used.port()
         + ",coordinator:0", "--port", "8099").start();
     cluster = new TestCluster();
-    node = cluster.member(List.of(), f -> {
+    // the operator lists two rpc-servers: one a coordinator uses, one free
+    node = cluster.member(List.of("127.0.0.1:" + used.port() + ";kind=rpc", "127.0.0.1:" + listed.port()
+        + ";kind=rpc"), f -> {
+      f.put("rpcCheckInterval", "300ms");
       f.put("scanCidr", List.of("127.0.0.1/32"));
       f.put("scanPorts", used.port() + ":rpc-server," + free.port() + ":rpc-server");
       f.put("scanInterval", "1h");
@@ -102,6 +107,7 @@ class RpcBackendsTest {
     coordinator.destroyForcibly();
     used.close();
     free.close();
+    listed.close();
   }
 
   static JsonObject server(JsonArray list, int port) {
@@ -120,6 +126,8 @@ class RpcBackendsTest {
     assertThat(inUse).isNotNull();
     assertThat(inUse.getBoolean("inUse")).isTrue();
     assertThat(inUse.getString("source")).isEqualTo("running_coordinator");
+    assertThat(inUse.getJsonArray("seenBy")).contains("running_coordinator", "backends_file");
+    assertThat(inUse.getJsonObject("health").getString("state")).isEqualTo("up");
     assertThat(inUse.getJsonArray("usedBy").getJsonObject(0).getString("api")).isEqualTo("127.0.0.1:8099");
     assertThat(used.connections.get()).isZero();
 
@@ -134,5 +142,28 @@ class RpcBackendsTest {
         .noneMatch(a -> a.startsWith("coordinator") || a.endsWith(":0"));
     assertThat(view.getJsonArray("coordinators").stream().map(o -> (JsonObject) o)
         .anyMatch(c -> "127.0.0.1:8099".equals(c.getString("api")))).isTrue();
+  }
+
+  @Test
+  void aListedRpcServerIsCheckedRarelyByTheLeaderWithABareConnectAndReportedDownWhenItStops() throws Exception {
+    String id = "http://127.0.0.1:" + listed.port();
+    await().atMost(Duration.ofSeconds(10)).until(() -> health(listed.port()).equals("up"));
+    assertThat(listed.bytes.get()).isZero();
+    assertThat(used.connections.get()).isZero();
+    assertThat(node.backends().get(id).orElseThrow().health().wireName()).isEqualTo("up");
+
+    listed.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> health(listed.port()).equals("down"));
+    assertThat(used.connections.get()).isZero();
+    JsonObject inCluster = new JsonObject(Http.get(node.apiUrl() + "/api/cluster").body()).getJsonArray("backends")
+        .stream().map(o -> (JsonObject) o).filter(b -> b.getString("id").equals(id)).findFirst().orElseThrow();
+    assertThat(inCluster.getString("kind")).isEqualTo("rpc-server");
+    assertThat(inCluster.getString("health")).isEqualTo("down");
+  }
+
+  static String health(int port) {
+    JsonObject e = server(new JsonObject(Http.get(node.apiUrl() + "/api/rpc_backends").body())
+        .getJsonArray("rpcBackends"), port);
+    return e == null ? "" : e.getJsonObject("health").getString("state");
   }
 }
