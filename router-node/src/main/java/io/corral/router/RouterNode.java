@@ -62,6 +62,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -222,16 +223,16 @@ public final class RouterNode implements AutoCloseable {
       // the scan must know which rpc-servers are in use on this host before it may run
       await(coordinators.start());
       ScanPlan plan = config.scan();
+      Supplier<Future<Set<HostPort>>> rpcInUse = () -> coordinators.allAfterLookingAgain()
+          .map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen)).doNotTouch());
       // the scan's own fingerprinter gives up within the probe timeout, so a silent port frees its slot in time
       ScanSchedule scans = new ScanSchedule(vertx, new NetworkScanner(vertx,
           new BackendFingerprinter(webClient, plan.options().probeTimeout().toMillis()), plan.options()),
-          member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config),
-          () -> coordinators.all().map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen))
-              .doNotTouch()), clock, apiUrl, events);
+          member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config), rpcInUse, clock,
+          apiUrl, events);
       scans.start();
-      RpcHealthCheck rpcHealth = new RpcHealthCheck(vertx, backends, self.leaderElection(),
-          () -> coordinators.all().map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen))
-              .doNotTouch()), config.rpcCheckInterval(), plan.options().connectTimeout(), clock,
+      RpcHealthCheck rpcHealth = new RpcHealthCheck(vertx, backends, self.leaderElection(), rpcInUse,
+          config.rpcCheckInterval(), plan.options().connectTimeout(), clock,
           member.localId().toString(), events);
       rpcHealth.start();
       if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {

@@ -112,6 +112,18 @@ public final class BackendMonitor {
     specs.remove(backendId);
   }
 
+  /** Stops watching a backend and removes it from the shared table (a scanned one that stayed gone). */
+  public Future<Void> forget(String backendId) {
+    specs.remove(backendId);
+    return Future.fromCompletionStage(registry.remove(backendId), vertx.getOrCreateContext());
+  }
+
+  /** Whether the shared table has the backend up (or draining) right now. */
+  public boolean isAlive(String backendId) {
+    return registry.get(backendId).map(b -> b.health() == BackendHealth.UP
+        || b.health() == BackendHealth.DRAINING).orElse(false);
+  }
+
   /** Whether this member watches the backend. */
   public boolean watches(String backendId) {
     return specs.containsKey(backendId);

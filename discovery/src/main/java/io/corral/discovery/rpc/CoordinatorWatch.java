@@ -8,8 +8,10 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,11 @@ public final class CoordinatorWatch {
   private final Duration interval;
   private final InstantSource clock;
   private long timerId = -1;
+  /**
+   * The keys this member shared at its last look. Looks may overlap (the timer, the leader's look before a scan);
+   * the worst an overlap does is delete a stale key one look later.
+   */
+  private volatile Set<String> sharedKeys = Set.of();
 
   public CoordinatorWatch(Vertx vertx, CoordinatorDetector detector, HazelcastInstance hazelcast, String member,
       Duration interval, InstantSource clock) {
@@ -83,12 +90,22 @@ public final class CoordinatorWatch {
     return detector.detect(vertx).compose(found -> {
       long now = clock.millis();
       List<Future<Void>> writes = new ArrayList<>();
+      Set<String> keys = new HashSet<>();
       for (Coordinator c : found) {
         Seen seen = new Seen(member, c.pid(), c.api().map(HostPort::toString).orElse(""),
             c.rpcServers().stream().map(HostPort::toString).toArray(String[]::new), now);
-        writes.add(Future.fromCompletionStage(shared.setAsync(member + "#" + c.pid(), seen,
-            interval.toMillis() * 3, TimeUnit.MILLISECONDS)));
+        String key = member + "#" + c.pid();
+        keys.add(key);
+        writes.add(Future.fromCompletionStage(shared.setAsync(key, seen, interval.toMillis() * 3,
+            TimeUnit.MILLISECONDS)));
       }
+      // a coordinator that stopped frees its rpc-servers at once, not when its entry expires
+      for (String gone : sharedKeys) {
+        if (!keys.contains(gone)) {
+          writes.add(Future.fromCompletionStage(shared.deleteAsync(gone)).mapEmpty());
+        }
+      }
+      sharedKeys = keys;
       if (!found.isEmpty()) {
         log.debug("event=coordinators_seen count={}", found.size());
       }
@@ -107,6 +124,14 @@ public final class CoordinatorWatch {
           : a.member().compareTo(b.member()));
       return list;
     }, false);
+  }
+
+  /**
+   * Like {@link #all()}, but looks at this host again first: the leader asks this right before it may connect
+   * to an rpc-server, so a coordinator started since the last look on its own host is never missed.
+   */
+  public Future<List<Seen>> allAfterLookingAgain() {
+    return detectAndShare().compose(v -> all());
   }
 
   /** The rpc-servers in use by any coordinator in the cluster, as sightings. */

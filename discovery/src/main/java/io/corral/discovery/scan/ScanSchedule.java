@@ -11,11 +11,14 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,8 @@ public final class ScanSchedule {
 
   public static final String MAP_NAME = "corral.discovery";
   public static final String KEY = "scan";
+  /** Scans in a row that must miss a scanned backend, down all along, before it is forgotten. */
+  public static final int FORGET_AFTER_MISSED_SCANS = 3;
 
   private static final Logger log = LoggerFactory.getLogger(ScanSchedule.class);
 
@@ -49,6 +54,8 @@ public final class ScanSchedule {
   private final String self;
   /** Backends this member watches because a scan found them (configured ones are never in here). */
   private final Set<String> scanned = new LinkedHashSet<>();
+  /** How many scans in a row missed each scanned backend that is not answering. */
+  private final Map<String, Integer> missedScans = new HashMap<>();
   private Context context;
   private long timerId = -1;
   private boolean busy;
@@ -169,6 +176,7 @@ public final class ScanSchedule {
     for (FoundEndpoint b : backends) {
       watch(new BackendSpec(b.backendId(), b.kind(), null));
     }
+    forgetTheGone(backends.stream().map(b -> b.backendId().value()).collect(Collectors.toSet()));
     ScanStatus finished = new ScanStatus(self, scans, startedAt, clock.millis(), report.elapsed().toMillis(),
         report.portsTried(), report.open(), backends.stream().map(b -> b.backendId().value()).toArray(String[]::new),
         endpoints(report, EndpointStatus.PRESUMED_RPC_SERVER), endpoints(report, EndpointStatus.UNKNOWN),
@@ -190,6 +198,28 @@ public final class ScanSchedule {
 
   private static String[] endpoints(ScanReport report, EndpointStatus status) {
     return report.withStatus(status).stream().map(e -> e.address() + ":" + e.port()).toArray(String[]::new);
+  }
+
+  /**
+   * A scanned backend that later scans no longer find and whose probes fail is forgotten after
+   * {@link #FORGET_AFTER_MISSED_SCANS} scans in a row: unwatched and removed from the shared table, so machines
+   * that left the LAN do not stay listed as down forever. One that answers its probes again is kept.
+   */
+  private void forgetTheGone(Set<String> found) {
+    for (String id : List.copyOf(scanned)) {
+      if (found.contains(id) || monitor.isAlive(id)) {
+        missedScans.remove(id);
+        continue;
+      }
+      int missed = missedScans.merge(id, 1, Integer::sum);
+      if (missed >= FORGET_AFTER_MISSED_SCANS) {
+        log.info("event=scan_backend_forgotten backend={} missed_scans={}", id, missed);
+        events.publish("backend_forgotten", id, "not found by " + missed + " scans in a row and not answering");
+        scanned.remove(id);
+        missedScans.remove(id);
+        monitor.forget(id);
+      }
+    }
   }
 
   /** A new leader keeps watching what the last scan found until its own scan runs. */
@@ -215,6 +245,7 @@ public final class ScanSchedule {
       log.info("event=scan_backends_handed_over count={} reason=not_leader", scanned.size());
       scanned.forEach(monitor::unwatch);
       scanned.clear();
+      missedScans.clear();
     }
     adopted = false;
   }

@@ -3,6 +3,7 @@ package io.corral.router.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.corral.discovery.scan.ScanSchedule;
 import io.corral.router.Http;
 import io.corral.router.RouterNode;
 import io.corral.router.TestCluster;
@@ -112,6 +113,16 @@ class LeaderScanTest {
     TestCluster.join(llama.close());
     await().atMost(Duration.ofSeconds(15)).until(() -> "down".equals(backend(second, llama.url())
         .getString("health")));
+    assertThat(backend(second, ollama.url()).getString("health")).isEqualTo("up");
+  }
+
+  @Test
+  @Order(3)
+  void aScannedBackendThatStaysGoneIsForgottenWhileOneThatAnswersIsKept() {
+    long scansBefore = view(second).getJsonObject("scan").getLong("scans");
+    await().atMost(Duration.ofSeconds(20)).until(() -> backend(second, llama.url()) == null);
+    assertThat(view(second).getJsonObject("scan").getLong("scans"))
+        .isGreaterThanOrEqualTo(scansBefore + ScanSchedule.FORGET_AFTER_MISSED_SCANS - 1);
     assertThat(backend(second, ollama.url()).getString("health")).isEqualTo("up");
   }
 }

@@ -33,23 +33,9 @@ class RealLlamaServerTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path shared = Path.of(System.getProperty("corral.shared", "../../shared")).toAbsolutePath().normalize();
-    Path install = shared.resolve("real-backends/install.sh");
-    Path model = shared.resolve("real-backends/tiny-llama.gguf");
-    assumeTrue(Files.isExecutable(install) && Files.isRegularFile(model), "no shared/real-backends here");
-    Path dest = Path.of("target/real-backends").toAbsolutePath();
-    Process inst = new ProcessBuilder("bash", install.toString(), dest.toString()).redirectErrorStream(true)
-        .redirectOutput(dest.getParent().resolve("real-backends-install.log").toFile()).start();
-    assumeTrue(inst.waitFor(120, TimeUnit.SECONDS) && inst.exitValue() == 0, "llama.cpp packages do not install");
-
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    llama = new ProcessBuilder(dest.resolve("run").toString(), "usr/bin/llama-server", "-m", model.toString(),
-        "--host", "127.0.0.1", "--port", Integer.toString(port), "-np", "2", "-t", "1", "-c", "512",
-        "--slots", "--metrics", "--alias", "tiny-llama")
-        .redirectErrorStream(true).redirectOutput(dest.getParent().resolve("llama-server.log").toFile()).start();
+    RealBackends real = RealBackends.installOrSkip();
+    int port = RealBackends.freeLoopbackPort();
+    llama = real.llamaServer(port, "llama-server.log", "-np", "2");
     llamaUrl = "http://127.0.0.1:" + port;
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
         .until(() -> Http.get(llamaUrl + "/health").statusCode() == 200);
@@ -64,12 +50,7 @@ class RealLlamaServerTest {
     if (cluster != null) {
       cluster.close();
     }
-    if (llama != null) {
-      llama.destroy();
-      if (!llama.waitFor(10, TimeUnit.SECONDS)) {
-        llama.destroyForcibly();
-      }
-    }
+    RealBackends.stop(llama);
   }
 
   @Test
