@@ -37,7 +37,12 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public SimulatedBackend sim(SimBackendOptions options) {
-    SimulatedBackend b = join(SimulatedBackend.start(simVertx, options, "127.0.0.1", 0));
+    return sim(options, 0);
+  }
+
+  /** A simulator on a given loopback port (to restart a backend in place); 0 picks a free one. */
+  public SimulatedBackend sim(SimBackendOptions options, int port) {
+    SimulatedBackend b = join(SimulatedBackend.start(simVertx, options, "127.0.0.1", port));
     sims.add(b);
     return b;
   }
