@@ -18,14 +18,23 @@ import java.util.Objects;
  * @param maxDepth   the queue bound: over it the request is refused instead of queued
  * @param agingCredit how many later arrivals one priority level may overtake (anti-starvation: a ticket's place
  *                   is {@code seq - (priority - 5) * agingCredit}, fixed when it is queued)
+ * @param arrivalSeq the arrival sequence this request already has (a retry after a failed backend keeps its
+ *                   place), or -1 for a new arrival, which the ledger numbers
  */
 public record AcquireRequest(String ticketId, String memberId, String model, int priority,
-    List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit) {
+    List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit,
+    long arrivalSeq) {
+
+  /** A new arrival: the ledger gives it the next sequence number. */
+  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
+      Strategy strategy, long randomDraw, int maxDepth, int agingCredit) {
+    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, -1);
+  }
 
   /** The same request made by this member under a new UUID (after a merge). */
   public AcquireRequest forMember(String newMemberId) {
     return new AcquireRequest(ticketId, newMemberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit);
+        agingCredit, arrivalSeq);
   }
 
   /** A backend that can serve the request and the slots the caller's view gives it. */

@@ -7,8 +7,10 @@ package io.corral.cluster.ledger;
  * @param backendId the backend granted, when {@link Outcome#GRANTED}
  * @param position  tickets ahead in the shared order, when {@link Outcome#QUEUED} (0 = next)
  * @param reason    why it was refused, when refused
+ * @param seq       the request's arrival sequence, when granted or queued (-1 when refused): a retry of the same
+ *                  request on another backend passes it back to keep its place
  */
-public record AcquireResult(Outcome outcome, String backendId, int position, String reason) {
+public record AcquireResult(Outcome outcome, String backendId, int position, String reason, long seq) {
 
   public enum Outcome {
     GRANTED,
@@ -23,15 +25,15 @@ public record AcquireResult(Outcome outcome, String backendId, int position, Str
     ALREADY_ENDED
   }
 
-  static AcquireResult granted(String backendId) {
-    return new AcquireResult(Outcome.GRANTED, backendId, 0, "");
+  static AcquireResult granted(String backendId, long seq) {
+    return new AcquireResult(Outcome.GRANTED, backendId, 0, "", seq);
   }
 
-  static AcquireResult queued(int position) {
-    return new AcquireResult(Outcome.QUEUED, "", position, "");
+  static AcquireResult queued(int position, long seq) {
+    return new AcquireResult(Outcome.QUEUED, "", position, "", seq);
   }
 
   static AcquireResult refused(Outcome outcome, String reason) {
-    return new AcquireResult(outcome, "", 0, reason);
+    return new AcquireResult(outcome, "", 0, reason, -1);
   }
 }

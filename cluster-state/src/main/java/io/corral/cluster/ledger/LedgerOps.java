@@ -176,6 +176,7 @@ final class LedgerOps {
       out.writeLong(r.randomDraw());
       out.writeInt(r.maxDepth());
       out.writeInt(r.agingCredit());
+      out.writeLong(r.arrivalSeq());
     }
 
     @Override
@@ -190,7 +191,7 @@ final class LedgerOps {
         candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt()));
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
-          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt());
+          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong());
     }
   }
 

@@ -57,11 +57,11 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     Lease held = leases.get(r.ticketId());
     if (held != null) {
-      return AcquireResult.granted(held.backendId());
+      return AcquireResult.granted(held.backendId(), held.seq());
     }
     TicketKey queuedKey = waitingById.get(r.ticketId());
     if (queuedKey != null) {
-      return AcquireResult.queued(waiting.headMap(queuedKey).size());
+      return AcquireResult.queued(waiting.headMap(queuedKey).size(), queuedKey.seq());
     }
     if (ended.contains(r.ticketId())) {
       return AcquireResult.refused(AcquireResult.Outcome.ALREADY_ENDED, "ticket " + r.ticketId() + " has ended");
@@ -75,8 +75,9 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     List<String> free = freeAmong(candidateIds);
     if (!free.isEmpty()) {
       String chosen = pick(free, r.strategy(), r.randomDraw());
-      grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), nextSeq++));
-      return AcquireResult.granted(chosen);
+      long seq = arrivalOf(r);
+      grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), seq));
+      return AcquireResult.granted(chosen, seq);
     }
     boolean anyUsable = candidateIds.stream().map(backends::get).anyMatch(b -> b.available && b.slots > 0);
     if (!anyUsable) {
@@ -86,13 +87,19 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL,
           "queue is full (" + waiting.size() + " waiting, limit " + r.maxDepth() + ")");
     }
-    long seq = nextSeq++;
+    long seq = arrivalOf(r);
     TicketKey key = new TicketKey(seq - (long) (r.priority() - 5) * r.agingCredit(), seq);
     waiting.put(key, new Ticket(r.ticketId(), r.memberId(), r.model(), r.priority(), seq, candidateIds,
         r.strategy(), r.randomDraw()));
     waitingById.put(r.ticketId(), key);
     // counting the tickets ahead walks the queue: skip it in the usual case, a ticket joining at the end
-    return AcquireResult.queued(key.equals(waiting.lastKey()) ? waiting.size() - 1 : waiting.headMap(key).size());
+    return AcquireResult.queued(key.equals(waiting.lastKey()) ? waiting.size() - 1 : waiting.headMap(key).size(),
+        seq);
+  }
+
+  /** A retry keeps the sequence its request arrived with; a new arrival takes the next one. */
+  private long arrivalOf(AcquireRequest r) {
+    return r.arrivalSeq() >= 0 ? r.arrivalSeq() : nextSeq++;
   }
 
   /** Frees a lease and hands the freed slot to the best waiting ticket that can use it. */

@@ -7,6 +7,7 @@ import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuil
 import io.corral.cluster.ledger.AcquireResult.Outcome;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,35 @@ class PoolLedgerTest {
     assertThat(fifth.outcome()).isEqualTo(Outcome.QUEUED);
     assertThat(fifth.position()).isZero();
     assertThat(ledger.snapshot().queueDepth()).isEqualTo(1);
+  }
+
+  @Test
+  void aRetryOnAnotherBackendKeepsItsArrivalPlaceAheadOfLaterArrivals() {
+    AcquireResult first = acquire("r0");
+    for (int i = 1; i < 4; i++) {
+      acquire("r" + i);
+    }
+    acquire("w1");
+    acquire("w2");
+    assertThat(first.seq()).isZero();
+    String failed = first.backendId();
+    String other = failed.equals(A) ? B : A;
+
+    // r0's backend failed before its first byte: its slot goes to the best waiting ticket, then r0 tries again
+    // on the other backend only, under a new ticket, with the sequence it arrived with
+    ledger.release("r0");
+    AcquireRequest retry = new AcquireRequest("r0-retry", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(other, 2)), Strategy.LEAST_LOADED, 0, 100, 100, first.seq());
+    AcquireResult queued = ledger.acquire(retry);
+    assertThat(queued.outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(queued.position()).isZero();
+    assertThat(queued.seq()).isZero();
+
+    // (an acquire repeated for a held lease answers where it runs)
+    String holder = Stream.of("r1", "r2", "r3")
+        .filter(r -> ledger.acquire(req(r, "member-a", 5)).backendId().equals(other)).findFirst().orElseThrow();
+    ReleaseResult freed = ledger.release(holder);
+    assertThat(freed.grants()).extracting(Grant::ticketId).containsExactly("r0-retry");
   }
 
   @Test

@@ -3,10 +3,11 @@ package io.corral.router.api;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.backends.ModelNames;
+import io.corral.cluster.events.EventStream;
+import io.corral.cluster.ledger.Strategy;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.ProxyOutcome;
 import io.corral.router.proxy.StreamingProxy;
-import io.corral.cluster.ledger.Strategy;
 import io.corral.router.routing.AdmissionRefused;
 import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.BackendSelector;
@@ -14,17 +15,22 @@ import io.corral.router.routing.RouteRequest;
 import io.corral.router.routing.SlotLease;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The path every model request takes, for both API families: validate the body, find the backends that serve the
- * model through the API called, take a slot lease, forward, release. Errors are answered in the caller's API
+ * model through the API called, take a slot lease, forward, release; on a failure before the first byte, release
+ * and try another backend (bounded; {@code X-Corral-Attempts} tells how many). Errors are answered in the caller's API
  * shape before anything is forwarded.
  *
  * <p>Runs on the request's event loop; touches only local views, never blocks.
@@ -39,10 +45,19 @@ public final class ModelRequests {
   private final RouterMetrics metrics;
   private final Strategy defaultStrategy;
   private final BackendBreakers breakers;
+  private final int maxRetries;
+  private final EventStream events;
 
+  /**
+   * @param maxRetries how many other backends a request may try after a failure before its first byte
+   * @param events     where failovers and failed requests are announced; null for none
+   */
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
-      RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers) {
+      RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries,
+      EventStream events) {
     this.breakers = breakers;
+    this.maxRetries = maxRetries;
+    this.events = events;
     this.backends = backends;
     this.selector = selector;
     this.proxy = proxy;
@@ -94,27 +109,79 @@ public final class ModelRequests {
       return;
     }
     String model = ModelNames.normalize(raw);
-    List<BackendState> candidates = backends.all().stream()
-        .filter(b -> b.isUp() && servesFamily(b, family) && b.serves(model) && breakers.allows(b.id()))
+    route(new Call(ctx, family, route, arrival, requestId, body, raw, model, priority, strategy, clientGone));
+  }
+
+  /**
+   * One client request across its attempts: a failure before the first byte reached the client sends it to
+   * another eligible backend (the failed ones excluded), keeping its place in the cluster-wide order.
+   */
+  private static final class Call {
+    final RoutingContext ctx;
+    final ApiFamily family;
+    final String route;
+    final long arrival;
+    final String requestId;
+    final Buffer body;
+    final String raw;
+    final String model;
+    final int priority;
+    final Strategy strategy;
+    final Future<Void> clientGone;
+    final Set<String> excluded = new HashSet<>();
+    int attempts;
+    long arrivalSeq = -1;
+    ProxyOutcome lastFailure;
+
+    Call(RoutingContext ctx, ApiFamily family, String route, long arrival, String requestId, Buffer body,
+        String raw, String model, int priority, Strategy strategy, Future<Void> clientGone) {
+      this.ctx = ctx;
+      this.family = family;
+      this.route = route;
+      this.arrival = arrival;
+      this.requestId = requestId;
+      this.body = body;
+      this.raw = raw;
+      this.model = model;
+      this.priority = priority;
+      this.strategy = strategy;
+      this.clientGone = clientGone;
+    }
+  }
+
+  /** Backends that could take the call now: up, serving the model through its API, circuit closed, not tried. */
+  private List<BackendState> eligible(Call c) {
+    return backends.all().stream()
+        .filter(b -> b.isUp() && servesFamily(b, c.family) && b.serves(c.model) && breakers.allows(b.id())
+            && !c.excluded.contains(b.id()))
         .toList();
+  }
+
+  private void route(Call c) {
+    List<BackendState> candidates = eligible(c);
     if (candidates.isEmpty()) {
-      noBackend(ctx, family, route, arrival, raw, model);
+      if (c.lastFailure != null) {
+        answerLastFailure(c);
+      } else {
+        noBackend(c.ctx, c.family, c.route, c.arrival, c.raw, c.model);
+      }
       return;
     }
-    selector.acquire(new RouteRequest(requestId, model, candidates, priority, strategy, clientGone))
+    selector.acquire(new RouteRequest(c.requestId, c.model, candidates, c.priority, c.strategy, c.clientGone,
+            c.arrivalSeq))
         .onComplete(ar -> {
           if (ar.succeeded()) {
-            forward(ctx, family, route, arrival, requestId, body, ar.result(), clientGone);
+            forward(c, ar.result());
           } else if (ar.cause() instanceof AdmissionRefused refused) {
             if (refused.status() == 499) {
-              metrics.requestFinished(route, "none", 499, Duration.ofNanos(System.nanoTime() - arrival));
+              metrics.requestFinished(c.route, "none", 499, Duration.ofNanos(System.nanoTime() - c.arrival));
               return;
             }
-            ctx.response().putHeader("Retry-After", Integer.toString(refused.retryAfterSeconds()))
-                .putHeader("X-Corral-Queue-Ms", Long.toString((System.nanoTime() - arrival) / 1_000_000));
-            reject(ctx, family, route, arrival, refused.status(), refused.getMessage(), refused.code());
+            c.ctx.response().putHeader("Retry-After", Integer.toString(refused.retryAfterSeconds()))
+                .putHeader("X-Corral-Queue-Ms", Long.toString((System.nanoTime() - c.arrival) / 1_000_000));
+            reject(c, refused.status(), refused.getMessage(), refused.code());
           } else {
-            reject(ctx, family, route, arrival, 500, "routing failed: " + ar.cause(), "internal_error");
+            reject(c, 500, "routing failed: " + ar.cause(), "internal_error");
           }
         });
   }
@@ -147,31 +214,83 @@ public final class ModelRequests {
     }
   }
 
-  private void forward(RoutingContext ctx, ApiFamily family, String route, long arrival, String requestId,
-      Buffer body, SlotLease lease, Future<Void> clientGone) {
-    if (ctx.response().closed()) {
+  private void forward(Call c, SlotLease lease) {
+    HttpServerResponse response = c.ctx.response();
+    if (response.closed()) {
       lease.release();
       return;
     }
+    c.attempts++;
+    c.arrivalSeq = lease.arrivalSeq();
     String backendId = lease.backend().id();
+    // fail over only when there is somewhere else to go; otherwise the backend's own answer passes through
+    boolean failover = c.attempts <= maxRetries
+        && eligible(c).stream().anyMatch(b -> !b.id().equals(backendId));
     long forwardedAt = System.nanoTime();
-    long queuedMillis = (System.nanoTime() - arrival) / 1_000_000;
-    ctx.response().putHeader("X-Corral-Backend", backendId).putHeader("X-Corral-Queue-Ms",
-        Long.toString(queuedMillis));
-    proxy.forward(ctx.request(), ctx.response(), body, lease.backend().backendId(), family, requestId, clientGone)
+    long queuedMillis = (System.nanoTime() - c.arrival) / 1_000_000;
+    response.putHeader("X-Corral-Backend", backendId).putHeader("X-Corral-Queue-Ms", Long.toString(queuedMillis))
+        .putHeader("X-Corral-Attempts", Integer.toString(c.attempts));
+    proxy.forward(c.ctx.request(), response, c.body, lease.backend().backendId(), c.family, c.requestId,
+            c.clientGone, failover)
         .onComplete(ar -> {
           lease.release();
           ProxyOutcome outcome = ar.result();
           breakers.record(backendId, outcome, System.nanoTime() - forwardedAt);
-          if (outcome.firstByteNanos() >= 0) {
-            metrics.firstByte(route, backendId, Duration.ofNanos(outcome.firstByteNanos()));
+          if (outcome.mayFailOver()) {
+            failedOver(c, backendId, outcome);
+            return;
           }
-          metrics.requestFinished(route, backendId, outcome.status(), Duration.ofNanos(System.nanoTime() - arrival));
+          if (outcome.firstByteNanos() >= 0) {
+            metrics.firstByte(c.route, backendId, Duration.ofNanos(outcome.firstByteNanos()));
+          }
+          metrics.requestFinished(c.route, backendId, outcome.status(),
+              Duration.ofNanos(System.nanoTime() - c.arrival));
           if (outcome.result() != ProxyOutcome.Result.COMPLETED) {
-            log.info("event=request_ended request={} route={} backend={} result={} status={}", requestId, route,
-                backendId, outcome.result(), outcome.status());
+            log.info("event=request_ended request={} route={} backend={} result={} status={} attempts={}",
+                c.requestId, c.route, backendId, outcome.result(), outcome.status(), c.attempts);
+            if (events != null && outcome.result() != ProxyOutcome.Result.CLIENT_GONE) {
+              events.publish("request_failed", c.requestId, outcome.result().name().toLowerCase(Locale.ROOT)
+                  + " on " + backendId + " after " + c.attempts + " attempt(s)");
+            }
           }
         });
+  }
+
+  /** The backend failed before the client got a byte: try the next one, the failed ones excluded. */
+  private void failedOver(Call c, String backendId, ProxyOutcome outcome) {
+    c.excluded.add(backendId);
+    c.lastFailure = outcome;
+    metrics.failover(c.route, backendId, outcome.result().name().toLowerCase(Locale.ROOT));
+    log.info("event=request_failover request={} backend={} result={} status={} attempt={} reason=\"{}\"",
+        c.requestId, backendId, outcome.result(), outcome.status(), c.attempts, outcome.failure());
+    if (events != null) {
+      events.publish("request_failover", c.requestId, outcome.failure() + "; attempt " + c.attempts
+          + " of " + (maxRetries + 1));
+    }
+    if (c.ctx.response().closed()) {
+      metrics.requestFinished(c.route, backendId, 499, Duration.ofNanos(System.nanoTime() - c.arrival));
+      return;
+    }
+    route(c);
+  }
+
+  /** Every eligible backend failed (or none is left): answer with what the last one did, in the API's shape. */
+  private void answerLastFailure(Call c) {
+    ProxyOutcome last = c.lastFailure;
+    int status = switch (last.result()) {
+      case BACKEND_REFUSED -> last.status();
+      case NO_FIRST_BYTE -> 504;
+      default -> 502;
+    };
+    String code = switch (last.result()) {
+      case CONNECT_FAILED -> "backend_unreachable";
+      case NO_FIRST_BYTE -> "backend_timeout";
+      default -> "backend_error";
+    };
+    if (status == 429 || status == 503) {
+      c.ctx.response().putHeader("Retry-After", "5");
+    }
+    reject(c, status, last.failure() + " (no other backend left after " + c.attempts + " attempt(s))", code);
   }
 
   private void noBackend(RoutingContext ctx, ApiFamily family, String route, long arrival, String raw,
@@ -192,6 +311,10 @@ public final class ModelRequests {
       reject(ctx, family, route, arrival, 404, "The model `" + raw + "` does not exist or no backend serves it",
           "model_not_found");
     }
+  }
+
+  private void reject(Call c, int status, String message, String code) {
+    reject(c.ctx, c.family, c.route, c.arrival, status, message, code);
   }
 
   private void reject(RoutingContext ctx, ApiFamily family, String route, long arrival, int status,

@@ -84,6 +84,10 @@ public final class StartCommand implements Callable<Integer> {
       + "listed rpc-servers with a bare TCP connect (never one a running llama-server uses). Default 5m.")
   String rpcCheckInterval;
 
+  @Option(names = "--max-retries", paramLabel = "N", description = "Other backends a request may try after a "
+      + "connect error, reset, 409/429/502/503/504 or first-token timeout before its first byte. Default 2.")
+  String maxRetries;
+
   @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Default 3s.")
   String connectTimeout;
 
@@ -187,6 +191,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "adminToken", adminToken);
     put(m, "probeInterval", probeInterval);
     put(m, "rpcCheckInterval", rpcCheckInterval);
+    put(m, "maxRetries", maxRetries);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);
     put(m, "idleTimeout", idleTimeout);

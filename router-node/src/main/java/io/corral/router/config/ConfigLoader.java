@@ -58,6 +58,7 @@ public final class ConfigLoader {
       new Setting("adminToken", "", Values::string),
       new Setting("probeInterval", Duration.ofSeconds(5), Values::duration),
       new Setting("rpcCheckInterval", Duration.ofMinutes(5), Values::duration),
+      new Setting("maxRetries", 2, Values::integer),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
       new Setting("idleTimeout", Duration.ofSeconds(30), Values::duration),
@@ -151,7 +152,7 @@ public final class ConfigLoader {
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
           (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
           backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
-          breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"));
+          breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

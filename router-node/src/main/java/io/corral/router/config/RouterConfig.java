@@ -40,6 +40,7 @@ import java.util.Objects;
  * @param breakers          when a backend's circuit opens and for how long
  * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
  * @param rpcCheckInterval  how often the leader checks listed rpc-servers (a bare TCP connect; rarely)
+ * @param maxRetries        other backends a request may try after a failure before its first byte (0 = none)
  */
 public record RouterConfig(
     String host,
@@ -68,7 +69,8 @@ public record RouterConfig(
     Path backendsFile,
     String adminToken,
     BackendBreakers.Settings breakers,
-    Duration rpcCheckInterval) {
+    Duration rpcCheckInterval,
+    int maxRetries) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -103,6 +105,9 @@ public record RouterConfig(
     Objects.requireNonNull(adminToken, "adminToken");
     Objects.requireNonNull(breakers, "breakers");
     requirePositive("rpcCheckInterval", rpcCheckInterval);
+    if (maxRetries < 0 || maxRetries > 10) {
+      throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
+    }
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -134,6 +139,6 @@ public record RouterConfig(
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
-        backendsFile, adminToken, breakers, rpcCheckInterval);
+        backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries);
   }
 }

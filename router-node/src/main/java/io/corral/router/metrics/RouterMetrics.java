@@ -85,6 +85,14 @@ public final class RouterMetrics {
   }
 
   /** Records when the backend's response headers arrived. */
+  /** A request left a backend that failed before the first byte, to try another. */
+  public void failover(String route, String backend, String reason) {
+    Counter.builder("corral_failovers")
+        .description("Requests sent on to another backend after a failure before their first byte")
+        .tag("route", route).tag("backend", backend).tag("reason", reason)
+        .register(registry).increment();
+  }
+
   public void firstByte(String route, String backend, Duration sinceArrival) {
     Timer.builder("corral_time_to_first_byte")
         .description("Time from request arrival to the backend's response headers")

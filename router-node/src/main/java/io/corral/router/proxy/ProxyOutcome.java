@@ -1,13 +1,31 @@
 package io.corral.router.proxy;
 
+import java.util.Set;
+
 /**
  * How one forwarded exchange ended.
  *
  * @param result          what happened
- * @param status          HTTP status the client saw (499 when the client went away first)
+ * @param status          HTTP status the client saw (499 when the client went away first), or, when
+ *                        {@code answered} is false, the status the backend gave or corral would give
  * @param firstByteNanos  time from forwarding to the backend's response headers, or -1 if none came
+ * @param answered        whether anything was sent to the client; false only for a failure before the first byte
+ *                        when the caller allowed failover: the caller then retries elsewhere or answers
+ * @param failure         what went wrong, for the caller's answer and logs; empty when completed
  */
-public record ProxyOutcome(Result result, int status, long firstByteNanos) {
+public record ProxyOutcome(Result result, int status, long firstByteNanos, boolean answered, String failure) {
+
+  /** Backend answers that mean "not now, try elsewhere", retried on another backend before the first byte. */
+  public static final Set<Integer> FAILOVER_STATUSES = Set.of(409, 429, 502, 503, 504);
+
+  public ProxyOutcome {
+    failure = failure == null ? "" : failure;
+  }
+
+  /** Whether the caller may send the request to another backend: nothing reached the client yet. */
+  public boolean mayFailOver() {
+    return !answered && result != Result.CLIENT_GONE && result != Result.COMPLETED;
+  }
 
   public enum Result {
     /** The backend's answer reached the client in full. */
@@ -16,6 +34,8 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos) {
     CLIENT_GONE,
     /** Connecting to or sending to the backend failed before any response. */
     CONNECT_FAILED,
+    /** The backend answered with a status worth trying elsewhere ({@link #FAILOVER_STATUSES}). */
+    BACKEND_REFUSED,
     /** The backend sent nothing within the first-byte timeout. */
     NO_FIRST_BYTE,
     /** The backend stopped sending mid-stream for longer than the idle timeout. */

@@ -51,10 +51,15 @@ public final class StreamingProxy {
    * {@code response}, which must already carry corral's own headers. {@code clientGone} completes when the
    * client disconnects (the caller owns the response's close handler). The future never fails; it completes when
    * the exchange is over, however it ended.
+   *
+   * <p>With {@code failover}, a failure before the first byte reached the client (connect error, reset, a
+   * {@link ProxyOutcome#FAILOVER_STATUSES} answer, no response within the first-byte timeout) sends nothing: the
+   * outcome says {@code answered=false} and the caller tries another backend or answers itself. Without it, such
+   * a failure is answered here (the backend's own answer passes through).
    */
   public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
-      BackendId backend, ApiFamily family, String requestId, Future<Void> clientGone) {
-    Exchange ex = new Exchange(request, response, body, backend, family, requestId);
+      BackendId backend, ApiFamily family, String requestId, Future<Void> clientGone, boolean failover) {
+    Exchange ex = new Exchange(request, response, body, backend, family, requestId, failover);
     ex.start(clientGone);
     return ex.promise.future();
   }
@@ -66,6 +71,7 @@ public final class StreamingProxy {
     final BackendId backend;
     final ApiFamily family;
     final String requestId;
+    final boolean failover;
     final Promise<ProxyOutcome> promise = Promise.promise();
     final long startNanos = System.nanoTime();
 
@@ -81,7 +87,8 @@ public final class StreamingProxy {
     boolean finished;
 
     Exchange(HttpServerRequest request, HttpServerResponse response, Buffer body, BackendId backend,
-        ApiFamily family, String requestId) {
+        ApiFamily family, String requestId, boolean failover) {
+      this.failover = failover;
       this.request = request;
       this.response = response;
       this.body = body;
@@ -151,6 +158,13 @@ public final class StreamingProxy {
       firstByteNanos = System.nanoTime() - startNanos;
       lastChunkNanos = System.nanoTime();
       cancelTimer();
+      if (failover && ProxyOutcome.FAILOVER_STATUSES.contains(resp.statusCode())) {
+        // not sent on: the caller tries another backend, so this answer's body is not needed
+        unanswered(ProxyOutcome.Result.BACKEND_REFUSED, resp.statusCode(),
+            "backend " + backend + " answered " + resp.statusCode());
+        resetUpstream();
+        return;
+      }
       response.setStatusCode(resp.statusCode());
       if (resp.statusMessage() != null) {
         response.setStatusMessage(resp.statusMessage());
@@ -219,6 +233,12 @@ public final class StreamingProxy {
       if (finished) {
         return;
       }
+      String message = "backend " + backend + " sent no response within " + firstByteTimeout.toSeconds() + " s";
+      if (failover) {
+        unanswered(ProxyOutcome.Result.NO_FIRST_BYTE, 504, message);
+        resetUpstream();
+        return;
+      }
       finish(ProxyOutcome.Result.NO_FIRST_BYTE, 504);
       resetUpstream();
       ApiErrors.send(response, family, 504, "backend " + backend + " sent no response within "
@@ -226,9 +246,13 @@ public final class StreamingProxy {
     }
 
     void connectFailed(Throwable err) {
+      String message = "backend " + backend + " is unreachable: " + describe(err);
+      if (failover) {
+        unanswered(ProxyOutcome.Result.CONNECT_FAILED, 502, message);
+        return;
+      }
       finish(ProxyOutcome.Result.CONNECT_FAILED, 502);
-      ApiErrors.send(response, family, 502, "backend " + backend + " is unreachable: " + describe(err),
-          "backend_unreachable");
+      ApiErrors.send(response, family, 502, message, "backend_unreachable");
     }
 
     /** The backend failed after its headers reached us. */
@@ -238,6 +262,11 @@ public final class StreamingProxy {
       }
       log.warn("event=stream_broken request={} backend={} result={} reason=\"{}\"", requestId, backend, result,
           message);
+      if (!response.headWritten() && failover) {
+        unanswered(result, 502, message);
+        resetUpstream();
+        return;
+      }
       if (!response.headWritten()) {
         finish(result, 502);
         resetUpstream();
@@ -276,12 +305,31 @@ public final class StreamingProxy {
     }
 
     void finish(ProxyOutcome.Result result, int status) {
+      settle(new ProxyOutcome(result, status, firstByteNanos, true, ""));
+    }
+
+    /** Over before the first byte, nothing sent to the client: the caller fails over or answers. */
+    void unanswered(ProxyOutcome.Result result, int status, String message) {
+      log.info("event=failover_candidate request={} backend={} result={} status={} reason=\"{}\"", requestId,
+          backend, result, status, message);
+      if (upstreamResponse != null && !response.headWritten()) {
+        // this backend's headers were copied already; the next backend's answer must not inherit them
+        for (String name : upstreamResponse.headers().names()) {
+          response.headers().remove(name);
+        }
+        response.setChunked(false);
+        response.setStatusCode(200);
+      }
+      settle(new ProxyOutcome(result, status, firstByteNanos, false, message));
+    }
+
+    private void settle(ProxyOutcome outcome) {
       if (finished) {
         return;
       }
       finished = true;
       cancelTimer();
-      promise.complete(new ProxyOutcome(result, status, firstByteNanos));
+      promise.complete(outcome);
     }
   }
 

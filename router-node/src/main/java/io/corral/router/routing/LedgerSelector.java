@@ -93,7 +93,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       draw = random.nextLong();
     }
     p.acquire = new AcquireRequest(ticket, localMemberId.get(), request.model(), request.priority(), candidates,
-        request.strategy(), draw, settings.maxDepth(), settings.agingCredit());
+        request.strategy(), draw, settings.maxDepth(), settings.agingCredit(), request.arrivalSeq());
     submit(p);
     request.clientGone().onComplete(v -> abandon(p));
     return p.promise.future();
@@ -141,6 +141,9 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void onAcquired(Pending p, AcquireResult r) {
+    if (r.seq() >= 0) {
+      p.seq = r.seq();
+    }
     switch (r.outcome()) {
       case GRANTED -> {
         // already GRANTED means reconciliation saw this grant first: same lease, nothing to do; ENDED means the
@@ -255,7 +258,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private Lease newLease(Pending p, String backendId) {
     BackendState backend = p.request.candidates().stream().filter(b -> b.id().equals(backendId)).findFirst()
         .orElseThrow(() -> new IllegalStateException("ledger granted " + backendId + ", not a candidate"));
-    Lease lease = new Lease(p.ticket, backend);
+    Lease lease = new Lease(p.ticket, backend, p.seq);
     active.put(p.ticket, lease);
     here.computeIfAbsent(backendId, k -> new AtomicInteger()).incrementAndGet();
     return lease;
@@ -365,16 +368,23 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private final class Lease implements SlotLease {
     final String id;
     final BackendState backend;
+    final long arrivalSeq;
     final AtomicBoolean released = new AtomicBoolean();
 
-    Lease(String id, BackendState backend) {
+    Lease(String id, BackendState backend, long arrivalSeq) {
       this.id = id;
       this.backend = backend;
+      this.arrivalSeq = arrivalSeq;
     }
 
     @Override
     public BackendState backend() {
       return backend;
+    }
+
+    @Override
+    public long arrivalSeq() {
+      return arrivalSeq;
     }
 
     @Override
@@ -398,6 +408,11 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     final Promise<SlotLease> promise = Promise.promise();
     final AtomicReference<State> state = new AtomicReference<>(State.WAITING);
     volatile AcquireRequest acquire;
+    /**
+     * The arrival sequence the ledger gave it (from the acquire's answer; -1 in the rare case a grant notice
+     * overtook that answer, when a retry then counts as a new arrival).
+     */
+    volatile long seq = -1;
     long timer = -1;
 
     Pending(String ticket, Context ctx, RouteRequest request) {

@@ -14,10 +14,17 @@ import java.util.List;
  * @param priority   1-10 ({@code X-Priority}, default 5)
  * @param strategy   how to pick among free candidates ({@code X-Corral-Strategy} or the configured default)
  * @param clientGone completes when the client disconnects; a request still waiting then leaves the queue
+ * @param arrivalSeq its place in the cluster-wide arrival order when it is a retry on another backend, else -1
  */
 public record RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
-    Strategy strategy, Future<Void> clientGone) {
+    Strategy strategy, Future<Void> clientGone, long arrivalSeq) {
   public RouteRequest {
     candidates = List.copyOf(candidates);
+  }
+
+  /** A new arrival. */
+  public RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
+      Strategy strategy, Future<Void> clientGone) {
+    this(requestId, model, candidates, priority, strategy, clientGone, -1);
   }
 }

@@ -11,6 +11,9 @@ public interface SlotLease extends AutoCloseable {
   /** The backend this lease is on. */
   BackendState backend();
 
+  /** The arrival sequence of its request in the cluster-wide order (-1 if unknown); a retry passes it on. */
+  long arrivalSeq();
+
   /** Frees the slot. Idempotent and safe from any thread. */
   void release();
 

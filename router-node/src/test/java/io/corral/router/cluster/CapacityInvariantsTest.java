@@ -217,8 +217,9 @@ class CapacityInvariantsTest {
 
   @Test
   void leasesAreReleasedWhenTheBackendFailsAndWhenTheClientLeavesMidStream() throws Exception {
-    one.faults().failWith(503, 3);
-    two.faults().failWith(503, 3);
+    // every backend fails, so after its failover tries each request is answered with the failure
+    one.faults().failWith(503, -1);
+    two.faults().failWith(503, -1);
     List<CompletableFuture<HttpResponse<String>>> failing = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       failing.add(Http.CLIENT.sendAsync(generate(members.get(i % 3), 2, null), HttpResponse.BodyHandlers.ofString()));

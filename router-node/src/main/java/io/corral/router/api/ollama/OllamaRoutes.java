@@ -136,7 +136,7 @@ public final class OllamaRoutes {
     ctx.response().putHeader("X-Corral-Backend", target.get().id());
     proxy.forward(ctx.request(), ctx.response(), ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer()
         : ctx.body().buffer(), target.get().backendId(), ApiFamily.OLLAMA, RequestIds.of(ctx),
-        RequestIds.clientGone(ctx));
+        RequestIds.clientGone(ctx), false);
   }
 
   private static void json(RoutingContext ctx, JsonObject body) {
