@@ -98,10 +98,12 @@ public final class RouterNode implements AutoCloseable {
   private final SlotLedger ledger;
   /** How to stop what watches the world on a timer (scans, the backends file, rpc-server checks). */
   private final List<Runnable> watchers;
+  private final DelegatingHandler handler;
 
   private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
       BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port, LedgerSelector selector,
-      LedgerStewardship stewardship, SlotLedger ledger, List<Runnable> watchers) {
+      LedgerStewardship stewardship, SlotLedger ledger, List<Runnable> watchers, DelegatingHandler handler) {
+    this.handler = handler;
     this.config = config;
     this.vertx = vertx;
     this.servers = servers;
@@ -244,7 +246,7 @@ public final class RouterNode implements AutoCloseable {
           config.backends().size(), member.members().size());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
           ledger, fileWatcher == null ? List.of(scans::stop, rpcHealth::stop)
-              : List.of(scans::stop, rpcHealth::stop, fileWatcher::stop));
+              : List.of(scans::stop, rpcHealth::stop, fileWatcher::stop), handler);
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
@@ -304,16 +306,23 @@ public final class RouterNode implements AutoCloseable {
   }
 
   /**
-   * Graceful stop: stop accepting, hand back this member's tickets and leases, leave the cluster, close Vert.x.
-   * Blocking.
+   * Graceful stop (SIGTERM): new requests get 503 and no new connections are accepted; requests waiting here for a
+   * slot leave the queue with a 503 (their clients retry on another member); running requests and streams go on
+   * until they end or the drain timeout passes; then the member hands back what it still holds, leaves the
+   * cluster and closes Vert.x. Blocking.
    */
   @Override
   public void close() {
+    handler.stopping = true;
+    log.info("event=member_stopping drain_timeout_ms={}", config.drainTimeout().toMillis());
     stopWatching();
     monitor.stop();
+    selector.stopWaiting();
+    List<Future<Void>> drained = new ArrayList<>();
     for (HttpServer s : servers) {
-      awaitQuietly(s.close());
+      drained.add(s.shutdown(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS));
     }
+    awaitQuietly(Future.join(drained), config.drainTimeout().plusSeconds(5));
     selector.close();
     stewardship.close();
     backends.close();
@@ -352,21 +361,33 @@ public final class RouterNode implements AutoCloseable {
   }
 
   private static void awaitQuietly(Future<?> f) {
+    awaitQuietly(f, Duration.ofSeconds(10));
+  }
+
+  private static void awaitQuietly(Future<?> f, Duration limit) {
     try {
-      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      f.toCompletionStage().toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.debug("event=close_step_failed error={}", e.toString());
     }
   }
 
-  /** Answers 503 until the API is built, then hands every request to it. */
+  /** Answers 503 until the API is built, then hands every request to it, and 503 again once stopping. */
   private static final class DelegatingHandler implements Handler<HttpServerRequest> {
     volatile Handler<HttpServerRequest> target;
     volatile String memberName = "starting";
+    volatile boolean stopping;
 
     @Override
     public void handle(HttpServerRequest request) {
       Handler<HttpServerRequest> t = target;
+      if (stopping) {
+        request.response().putHeader("Retry-After", "1").putHeader("X-Corral-Member", memberName)
+            .putHeader("Connection", "close");
+        ApiErrors.send(request.response(), ApiFamily.ofPath(request.path()), 503,
+            "this member is shutting down; send the request to another member", "member_stopping");
+        return;
+      }
       if (t != null) {
         t.handle(request);
         return;

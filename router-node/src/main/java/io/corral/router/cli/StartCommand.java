@@ -88,6 +88,10 @@ public final class StartCommand implements Callable<Integer> {
       + "connect error, reset, 409/429/502/503/504 or first-token timeout before its first byte. Default 2.")
   String maxRetries;
 
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "On SIGTERM, how long running "
+      + "requests may finish before they are cut (queued ones go back at once). Default 30s.")
+  String drainTimeout;
+
   @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Default 3s.")
   String connectTimeout;
 
@@ -192,6 +196,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "probeInterval", probeInterval);
     put(m, "rpcCheckInterval", rpcCheckInterval);
     put(m, "maxRetries", maxRetries);
+    put(m, "drainTimeout", drainTimeout);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);
     put(m, "idleTimeout", idleTimeout);

@@ -59,6 +59,7 @@ public final class ConfigLoader {
       new Setting("probeInterval", Duration.ofSeconds(5), Values::duration),
       new Setting("rpcCheckInterval", Duration.ofMinutes(5), Values::duration),
       new Setting("maxRetries", 2, Values::integer),
+      new Setting("drainTimeout", Duration.ofSeconds(30), Values::duration),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
       new Setting("idleTimeout", Duration.ofSeconds(30), Values::duration),
@@ -152,7 +153,8 @@ public final class ConfigLoader {
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
           (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
           backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
-          breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"));
+          breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
+          (Duration) merged.get("drainTimeout"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -41,6 +41,7 @@ import java.util.Objects;
  * @param minClusterSize    split-brain protection: with fewer members visible the ledger refuses to grant
  * @param rpcCheckInterval  how often the leader checks listed rpc-servers (a bare TCP connect; rarely)
  * @param maxRetries        other backends a request may try after a failure before its first byte (0 = none)
+ * @param drainTimeout      on a graceful stop, how long running requests may go on before they are cut
  */
 public record RouterConfig(
     String host,
@@ -70,7 +71,8 @@ public record RouterConfig(
     String adminToken,
     BackendBreakers.Settings breakers,
     Duration rpcCheckInterval,
-    int maxRetries) {
+    int maxRetries,
+    Duration drainTimeout) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -105,6 +107,7 @@ public record RouterConfig(
     Objects.requireNonNull(adminToken, "adminToken");
     Objects.requireNonNull(breakers, "breakers");
     requirePositive("rpcCheckInterval", rpcCheckInterval);
+    requirePositive("drainTimeout", drainTimeout);
     if (maxRetries < 0 || maxRetries > 10) {
       throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
     }
@@ -139,6 +142,6 @@ public record RouterConfig(
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
-        backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries);
+        backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout);
   }
 }

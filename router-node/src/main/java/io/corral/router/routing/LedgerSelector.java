@@ -340,16 +340,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     if (reconcileTimer >= 0) {
       vertx.cancelTimer(reconcileTimer);
     }
-    List<CompletableFuture<?>> calls = new ArrayList<>();
-    for (Pending p : List.copyOf(pending.values())) {
-      if (p.toEnded()) {
-        pending.remove(p.ticket);
-        calls.add(ledger.cancel(p.ticket).thenCompose(res -> res.outcome() == ReleaseResult.Outcome.WAS_GRANTED
-            ? ledger.release(p.ticket) : CompletableFuture.completedFuture(null)).toCompletableFuture());
-        p.ctx.runOnContext(v -> p.promise.tryFail(new AdmissionRefused(503, "member_stopping",
-            "this member is shutting down", 1)));
-      }
-    }
+    List<CompletableFuture<?>> calls = new ArrayList<>(cancelWaiting());
     for (Lease l : List.copyOf(active.values())) {
       if (l.released.compareAndSet(false, true)) {
         active.remove(l.id);
@@ -357,12 +348,38 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         calls.add(ledger.release(l.id).toCompletableFuture());
       }
     }
+    awaitHandBack(calls);
+    notifier.close();
+  }
+
+  /**
+   * The first step of a graceful stop: every request still waiting here leaves the queue (its client gets a 503
+   * to retry on another member) while running requests go on. Blocking, bounded; call off the event loop.
+   */
+  public void stopWaiting() {
+    awaitHandBack(cancelWaiting());
+  }
+
+  private static void awaitHandBack(List<CompletableFuture<?>> calls) {
     try {
       CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("event=handback_incomplete error={}", e.toString());
     }
-    notifier.close();
+  }
+
+  private List<CompletableFuture<?>> cancelWaiting() {
+    List<CompletableFuture<?>> calls = new ArrayList<>();
+    for (Pending p : List.copyOf(pending.values())) {
+      if (p.toEnded()) {
+        pending.remove(p.ticket);
+        calls.add(ledger.cancel(p.ticket).thenCompose(res -> res.outcome() == ReleaseResult.Outcome.WAS_GRANTED
+            ? ledger.release(p.ticket) : CompletableFuture.completedFuture(null)).toCompletableFuture());
+        p.ctx.runOnContext(v -> p.promise.tryFail(new AdmissionRefused(503, "member_stopping",
+            "this member is shutting down; send the request to another member", 1)));
+      }
+    }
+    return calls;
   }
 
   private final class Lease implements SlotLease {
