@@ -1,7 +1,9 @@
 package io.corral.discovery;
 
+import io.corral.cluster.Durations;
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendTimeouts;
 import java.util.Locale;
 
 /**
@@ -10,8 +12,13 @@ import java.util.Locale;
  * @param id    normalized base URL
  * @param kind  the kind the operator asserts, or null to fingerprint it
  * @param slots configured concurrent requests, or null to use what the backend reports (llama-server) or 1
+ * @param timeouts this backend's own connect / first-token / idle timeouts (zero: the members' global ones)
  */
-public record BackendSpec(BackendId id, BackendKind kind, Integer slots) {
+public record BackendSpec(BackendId id, BackendKind kind, Integer slots, BackendTimeouts timeouts) {
+
+  public BackendSpec(BackendId id, BackendKind kind, Integer slots) {
+    this(id, kind, slots, BackendTimeouts.DEFAULTS);
+  }
 
   public BackendSpec {
     if (id == null) {
@@ -20,10 +27,12 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots) {
     if (slots != null && (slots < 1 || slots > 4096)) {
       throw new IllegalArgumentException("backend slots must be 1-4096, got " + slots);
     }
+    timeouts = timeouts == null ? BackendTimeouts.DEFAULTS : timeouts;
   }
 
   /**
-   * Parses the flag form {@code URL[;slots=N][;kind=K]}, e.g. {@code http://127.0.0.1:11434;slots=4}.
+   * Parses the flag form {@code URL[;slots=N][;kind=K][;connect-timeout=D][;first-token-timeout=D]
+   * [;idle-timeout=D]}, e.g. {@code http://127.0.0.1:11434;slots=4;first-token-timeout=300s}.
    *
    * @throws IllegalArgumentException naming what is wrong
    */
@@ -35,6 +44,9 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots) {
     BackendId id = BackendId.of(parts[0]);
     BackendKind kind = null;
     Integer slots = null;
+    long connect = 0;
+    long firstToken = 0;
+    long idle = 0;
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim();
       int eq = p.indexOf('=');
@@ -52,10 +64,26 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots) {
           }
         }
         case "kind" -> kind = BackendKind.parse(value);
-        default -> throw new IllegalArgumentException(
-            "unknown backend option '" + key + "' in '" + text + "' (allowed: slots, kind)");
+        case "connect-timeout" -> connect = millis(value, key, text);
+        case "first-token-timeout" -> firstToken = millis(value, key, text);
+        case "idle-timeout" -> idle = millis(value, key, text);
+        default -> throw new IllegalArgumentException("unknown backend option '" + key + "' in '" + text
+            + "' (allowed: slots, kind, connect-timeout, first-token-timeout, idle-timeout)");
       }
     }
-    return new BackendSpec(id, kind, slots);
+    return new BackendSpec(id, kind, slots, new BackendTimeouts(connect, firstToken, idle));
+  }
+
+  private static long millis(String value, String key, String text) {
+    long ms;
+    try {
+      ms = Durations.parse(value).toMillis();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad " + key + " in '" + text + "': " + e.getMessage());
+    }
+    if (ms <= 0) {
+      throw new IllegalArgumentException(key + " must be positive in '" + text + "'");
+    }
+    return ms;
   }
 }

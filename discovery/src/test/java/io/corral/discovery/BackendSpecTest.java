@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendTimeouts;
 import org.junit.jupiter.api.Test;
 
 class BackendSpecTest {
@@ -22,6 +23,15 @@ class BackendSpecTest {
     BackendSpec s = BackendSpec.parse("http://127.0.0.1:8081;slots=4;kind=llama");
     assertThat(s.slots()).isEqualTo(4);
     assertThat(s.kind()).isEqualTo(BackendKind.LLAMA_SERVER);
+    assertThat(s.timeouts()).isEqualTo(BackendTimeouts.DEFAULTS);
+  }
+
+  @Test
+  void aBackendMayHaveItsOwnTimeouts() {
+    BackendSpec s = BackendSpec.parse("10.0.0.5:11434;first-token-timeout=5m;idle-timeout=45s;connect-timeout=1500ms");
+    assertThat(s.timeouts()).isEqualTo(new BackendTimeouts(1500, 300_000, 45_000));
+    assertThatThrownBy(() -> BackendSpec.parse("h:1;idle-timeout=soon")).hasMessageContaining("bad idle-timeout");
+    assertThatThrownBy(() -> BackendSpec.parse("h:1;first-token-timeout=0s")).hasMessageContaining("positive");
   }
 
   @Test

@@ -55,7 +55,7 @@ public final class DiscoveryTimingBench {
   private final Path backendsFile;
 
   /** One request: when it started (ms since the bench began), through which member, where it went, status. */
-  record Sample(long startMs, int member, String backend, int status) {}
+  record Sample(long startMs, int member, String backend, int status, int attempts) {}
 
   DiscoveryTimingBench(Path jar, int rounds) throws IOException {
     this.jar = jar;
@@ -124,7 +124,8 @@ public final class DiscoveryTimingBench {
       long died = now();
       join(victim.close());
       sleep(12_000);
-      deaths.add(new long[] {lastRoutedAfter(url, died) - died, errorsBetween(died, now())});
+      deaths.add(new long[] {lastRoutedAfter(url, died) - died, lastRetriedAfter(died) - died,
+          errorsBetween(died, now())});
 
       long back = now();
       SimulatedBackend revived = sim(port);
@@ -163,12 +164,12 @@ public final class DiscoveryTimingBench {
     long total = samples.size();
     long errors = samples.stream().filter(s -> s.status() != 200).count();
     StringBuilder b = new StringBuilder();
-    b.append("| round | backend death -> no member routes to it (ms) | client errors meanwhile | backend back "
-        + "-> every member routed to it (ms) | new in backends file -> every member (ms) | new via admin API -> "
-        + "every member (ms) |\n|---|---|---|---|---|---|\n");
+    b.append("| round | backend death -> no request answered by it (ms) | -> no member tries it any more (ms) "
+        + "| client errors meanwhile | backend back -> every member routed to it (ms) | new in backends file -> "
+        + "every member (ms) | new via admin API -> every member (ms) |\n|---|---|---|---|---|---|---|\n");
     for (int r = 0; r < deaths.size(); r++) {
-      b.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d |%n", r + 1, deaths.get(r)[0],
-          deaths.get(r)[1], returns.get(r), viaFile.get(r), viaAdmin.get(r)));
+      b.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d | %d |%n", r + 1, deaths.get(r)[0],
+          deaths.get(r)[1], deaths.get(r)[2], returns.get(r), viaFile.get(r), viaAdmin.get(r)));
     }
     b.append(String.format(Locale.ROOT, "%nRequests: %d, non-200: %d (3 members, 6 client threads, "
         + "members at their defaults: probe interval 5s, backends file checked every 2s).%n", total, errors));
@@ -179,6 +180,15 @@ public final class DiscoveryTimingBench {
   private long lastRoutedAfter(String url, long since) {
     return samples.stream().filter(s -> s.startMs() >= since && url.equals(s.backend()))
         .mapToLong(Sample::startMs).max().orElse(since);
+  }
+
+  /**
+   * The start of the last request after {@code since} that needed more than one attempt: with failover a request
+   * that meets the dead backend is answered by another, so this is when members stopped trying it.
+   */
+  private long lastRetriedAfter(long since) {
+    return samples.stream().filter(s -> s.startMs() >= since && s.attempts() > 1).mapToLong(Sample::startMs)
+        .max().orElse(since);
   }
 
   private long errorsBetween(long from, long to) {
@@ -218,6 +228,7 @@ public final class DiscoveryTimingBench {
           int m = Math.floorMod(next.getAndIncrement(), memberUrls.size());
           long start = now();
           String backend = "";
+          int attempts = 0;
           int status;
           try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(memberUrls.get(m)
@@ -226,12 +237,13 @@ public final class DiscoveryTimingBench {
                         + "{\"num_predict\":4}}")).build(), HttpResponse.BodyHandlers.ofString());
             status = r.statusCode();
             backend = r.headers().firstValue("X-Corral-Backend").orElse("");
+            attempts = Integer.parseInt(r.headers().firstValue("X-Corral-Attempts").orElse("1"));
           } catch (IOException e) {
             status = -1;
           } catch (InterruptedException e) {
             return;
           }
-          samples.add(new Sample(start, m, backend, status));
+          samples.add(new Sample(start, m, backend, status, attempts));
         }
       }, "client-" + i);
       t.setDaemon(true);

@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param updatedAtMillis when this state was written (wall clock, display only)
  * @param observedBy    member UUID that wrote it
  * @param lastError     the last probe error, or empty
+ * @param timeouts      the operator's timeouts for this backend (zero fields: the members' global ones)
  */
 public record BackendState(
     String id,
@@ -31,7 +32,16 @@ public record BackendState(
     boolean slotsReported,
     long updatedAtMillis,
     String observedBy,
-    String lastError) {
+    String lastError,
+    BackendTimeouts timeouts) {
+
+  /** A backend with the members' global timeouts. */
+  public BackendState(String id, BackendKind kind, BackendHealth health, String version, List<String> models,
+      List<String> loadedModels, int slots, boolean slotsReported, long updatedAtMillis, String observedBy,
+      String lastError) {
+    this(id, kind, health, version, models, loadedModels, slots, slotsReported, updatedAtMillis, observedBy,
+        lastError, BackendTimeouts.DEFAULTS);
+  }
 
   public BackendState {
     Objects.requireNonNull(id, "id");
@@ -45,6 +55,7 @@ public record BackendState(
     }
     observedBy = observedBy == null ? "" : observedBy;
     lastError = lastError == null ? "" : lastError;
+    timeouts = timeouts == null ? BackendTimeouts.DEFAULTS : timeouts;
   }
 
   public BackendId backendId() {

@@ -176,13 +176,13 @@ public final class BackendMonitor {
       health = BackendHealth.DRAINING;
     }
     return new BackendState(spec.id().value(), kind, health, fp.version(), fp.models(), fp.loadedModels(), slots,
-        spec.slots() == null && fp.reportedSlots() > 0, clock.millis(), memberId, fp.error());
+        spec.slots() == null && fp.reportedSlots() > 0, clock.millis(), memberId, fp.error(), spec.timeouts());
   }
 
   private static boolean sameContent(BackendState a, BackendState b) {
     return a.kind() == b.kind() && a.health() == b.health() && a.slots() == b.slots()
         && a.slotsReported() == b.slotsReported() && Objects.equals(a.version(), b.version())
         && a.models().equals(b.models()) && a.loadedModels().equals(b.loadedModels())
-        && Objects.equals(a.lastError(), b.lastError());
+        && Objects.equals(a.lastError(), b.lastError()) && a.timeouts().equals(b.timeouts());
   }
 }

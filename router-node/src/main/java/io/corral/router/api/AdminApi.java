@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Operators change the fleet at runtime through any member; the change is shared cluster-wide
- * ({@link BackendOverrides}). {@code POST /admin/backends} adds a backend ({@code {"url", "slots"?, "kind"?}}),
+ * ({@link BackendOverrides}). {@code POST /admin/backends} adds a backend ({@code {"url", "slots"?, "kind"?, "firstTokenTimeout"?, ...}}),
  * {@code DELETE /admin/backends/{id}} removes one added that way, {@code POST /admin/backends/{id}/drain} stops
  * new requests to a backend while it finishes the running ones, {@code /enable} ends that. {@code {id}} is the
  * backend's {@code host:port} (or its URL, percent-encoded). With an admin token configured every call must carry
@@ -82,13 +82,13 @@ public final class AdminApi {
       return;
     }
     StringBuilder text = new StringBuilder(url.contains("://") ? url.trim() : "http://" + url.trim());
-    Object slots = json.getValue("slots");
-    Object kind = json.getValue("kind");
-    if (slots != null) {
-      text.append(";slots=").append(slots);
-    }
-    if (kind != null) {
-      text.append(";kind=").append(kind);
+    // the JSON fields are the backend options of flags and files, so one parser checks them all
+    for (String[] field : new String[][] {{"slots", "slots"}, {"kind", "kind"}, {"connectTimeout", "connect-timeout"},
+        {"firstTokenTimeout", "first-token-timeout"}, {"idleTimeout", "idle-timeout"}}) {
+      Object value = json.getValue(field[0]);
+      if (value != null) {
+        text.append(';').append(field[1]).append('=').append(value);
+      }
     }
     BackendSpec spec;
     try {

@@ -4,6 +4,7 @@ import io.corral.cluster.CorralMember;
 import io.corral.cluster.MemberView;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.backends.BackendTimeouts;
 import io.corral.cluster.backends.OpenCircuits;
 import io.corral.cluster.ledger.LedgerSnapshot;
 import io.corral.cluster.ledger.SlotLedger;
@@ -139,7 +140,8 @@ public final class MemberApi {
         .put("inFlightHere", selector.inFlightHere(b.id()))
         .put("updatedAt", b.updatedAtMillis())
         .put("observedBy", b.observedBy())
-        .put("lastError", b.lastError())));
+        .put("lastError", b.lastError())
+        .put("timeouts", timeoutsJson(b.timeouts()))));
     json(ctx, 200, new JsonObject()
         .put("cluster", member.settings().clusterName())
         .put("member", memberJson(member.self()))
@@ -155,6 +157,21 @@ public final class MemberApi {
             .put("arrivals", ledgerView.nextSeq())
             .put("error", ctx.get("ledgerError")))
         .put("scan", scanJson(scan)));
+  }
+
+  /** The backend's own timeouts in ms; absent ones follow the member's global settings. */
+  private static JsonObject timeoutsJson(BackendTimeouts t) {
+    JsonObject j = new JsonObject();
+    if (t.connectMillis() > 0) {
+      j.put("connectMs", t.connectMillis());
+    }
+    if (t.firstTokenMillis() > 0) {
+      j.put("firstTokenMs", t.firstTokenMillis());
+    }
+    if (t.idleMillis() > 0) {
+      j.put("idleMs", t.idleMillis());
+    }
+    return j;
   }
 
   private static JsonObject memberJson(MemberView m) {

@@ -230,8 +230,8 @@ public final class ModelRequests {
     long queuedMillis = (System.nanoTime() - c.arrival) / 1_000_000;
     response.putHeader("X-Corral-Backend", backendId).putHeader("X-Corral-Queue-Ms", Long.toString(queuedMillis))
         .putHeader("X-Corral-Attempts", Integer.toString(c.attempts));
-    proxy.forward(c.ctx.request(), response, c.body, lease.backend().backendId(), c.family, c.requestId,
-            c.clientGone, failover)
+    proxy.forward(c.ctx.request(), response, c.body, lease.backend().backendId(), lease.backend().timeouts(),
+            c.family, c.requestId, c.clientGone, failover)
         .onComplete(ar -> {
           lease.release();
           ProxyOutcome outcome = ar.result();

@@ -1,5 +1,6 @@
 package io.corral.router.config;
 
+import io.corral.cluster.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.regex.Pattern;
 /** Parsers for config values written as text (flags, env) or typed (YAML/JSON). */
 final class Values {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
 
   private Values() {}
@@ -54,19 +54,7 @@ final class Values {
     if (v instanceof Number n) {
       return Duration.ofMillis(n.longValue());
     }
-    Matcher m = DURATION.matcher(string(v).toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
-      throw new IllegalArgumentException("'" + v + "' is not a duration (e.g. 500ms, 3s, 2m)");
-    }
-    double amount = Double.parseDouble(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
-    double millis = switch (unit) {
-      case "ms" -> amount;
-      case "s" -> amount * 1_000;
-      case "m" -> amount * 60_000;
-      default -> amount * 3_600_000;
-    };
-    return Duration.ofMillis((long) millis);
+    return Durations.parse(string(v));
   }
 
   /** {@code 32MiB}, {@code 512k}, {@code 1048576}; binary units. */

@@ -1,6 +1,7 @@
 package io.corral.router.proxy;
 
 import io.corral.cluster.backends.BackendId;
+import io.corral.cluster.backends.BackendTimeouts;
 import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
 import io.vertx.core.Future;
@@ -59,7 +60,16 @@ public final class StreamingProxy {
    */
   public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
       BackendId backend, ApiFamily family, String requestId, Future<Void> clientGone, boolean failover) {
-    Exchange ex = new Exchange(request, response, body, backend, family, requestId, failover);
+    return forward(request, response, body, backend, BackendTimeouts.DEFAULTS, family, requestId, clientGone,
+        failover);
+  }
+
+  /** As above, with the backend's own timeouts where the operator set them (zero fields: the global ones). */
+  public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
+      BackendId backend, BackendTimeouts timeouts, ApiFamily family, String requestId, Future<Void> clientGone,
+      boolean failover) {
+    Exchange ex = new Exchange(request, response, body, backend, family, requestId, failover,
+        timeouts.firstToken(firstByteTimeout), timeouts.idle(idleTimeout), timeouts.connectMillis());
     ex.start(clientGone);
     return ex.promise.future();
   }
@@ -72,6 +82,10 @@ public final class StreamingProxy {
     final ApiFamily family;
     final String requestId;
     final boolean failover;
+    final Duration firstByteTimeout;
+    final Duration idleTimeout;
+    /** This backend's own connect timeout, or 0 for the client's global one. */
+    final long connectMillis;
     final Promise<ProxyOutcome> promise = Promise.promise();
     final long startNanos = System.nanoTime();
 
@@ -87,8 +101,12 @@ public final class StreamingProxy {
     boolean finished;
 
     Exchange(HttpServerRequest request, HttpServerResponse response, Buffer body, BackendId backend,
-        ApiFamily family, String requestId, boolean failover) {
+        ApiFamily family, String requestId, boolean failover, Duration firstByteTimeout, Duration idleTimeout,
+        long connectMillis) {
       this.failover = failover;
+      this.firstByteTimeout = firstByteTimeout;
+      this.idleTimeout = idleTimeout;
+      this.connectMillis = connectMillis;
       this.request = request;
       this.response = response;
       this.body = body;
@@ -105,6 +123,9 @@ public final class StreamingProxy {
           .setPort(backend.port())
           .setSsl(backend.ssl())
           .setURI(request.uri());
+      if (connectMillis > 0) {
+        options.setConnectTimeout(connectMillis);
+      }
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();
       ForwardedHeaders.copyRequestHeaders(request.headers(), headers);
       headers.set("X-Request-Id", requestId);
