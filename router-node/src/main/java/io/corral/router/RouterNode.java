@@ -42,6 +42,8 @@ import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.LedgerSelector;
 import io.corral.router.routing.QueueSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -144,12 +146,14 @@ public final class RouterNode implements AutoCloseable {
     try {
       HttpServerOptions serverOptions = new HttpServerOptions().setHost(config.host()).setPort(config.port())
           .setCompressionSupported(false).setTcpNoDelay(true).setIdleTimeout(0);
-      servers.add(await(vertx.createHttpServer(serverOptions).requestHandler(handler).listen()));
+      servers.add(await(vertx.createHttpServer(serverOptions).requestHandler(handler)
+          .invalidRequestHandler(handler::invalidRequest).listen()));
       int port = servers.get(0).actualPort();
       // more servers on the same port spread connections over the event loops
       for (int i = 1; i < config.eventLoops(); i++) {
         HttpServerOptions same = new HttpServerOptions(serverOptions).setPort(port);
-        servers.add(await(vertx.createHttpServer(same).requestHandler(handler).listen()));
+        servers.add(await(vertx.createHttpServer(same).requestHandler(handler)
+            .invalidRequestHandler(handler::invalidRequest).listen()));
       }
       RouterConfig bound = config.withPort(port);
       String name = bound.advertisedHost() + ":" + port;
@@ -190,7 +194,8 @@ public final class RouterNode implements AutoCloseable {
           stewardship.takeOver();
         }
       });
-      StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout());
+      StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout(),
+          config.slowClientTimeout());
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
           breakers, config.maxRetries(), events);
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
@@ -202,7 +207,8 @@ public final class RouterNode implements AutoCloseable {
       AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
           backends);
-      handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
+      handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(), memberApi, ollama,
+          openAi,
           r -> {
             dashboard.mount(r);
             admin.mount(r);
@@ -395,6 +401,26 @@ public final class RouterNode implements AutoCloseable {
       request.response().putHeader("Retry-After", "1").putHeader("X-Corral-Member", memberName);
       ApiErrors.send(request.response(), ApiFamily.ofPath(request.path()), 503, "member is starting",
           "starting");
+    }
+
+    /**
+     * A request the HTTP decoder refused (headers or request line over the limits, malformed): answered in the
+     * API's error shape, then the connection is closed, since the rest of what the client sent cannot be trusted.
+     */
+    void invalidRequest(HttpServerRequest request) {
+      Throwable cause = request.decoderResult().cause();
+      int status = cause instanceof TooLongHttpHeaderException ? 431
+          : cause instanceof TooLongHttpLineException ? 414 : 400;
+      String message = switch (status) {
+        case 431 -> "request headers are larger than the limit";
+        case 414 -> "request line is longer than the limit";
+        default -> "malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage());
+      };
+      request.response().putHeader("X-Corral-Member", memberName).putHeader("Connection", "close")
+          .endHandler(v -> request.connection().close());
+      String path = request.path() == null ? "/" : request.path();
+      ApiErrors.send(request.response(), ApiFamily.ofPath(path), status, message, status == 400 ? "bad_request"
+          : "too_large");
     }
   }
 }

@@ -6,20 +6,22 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
  * Assembles a member's HTTP API and answers everything that matched nothing, or failed, in the shape of the API
- * family the path belongs to: unknown route 404, wrong method 405, body over the limit 413.
+ * family the path belongs to: unknown route 404, wrong method 405, body over the limit 413, body too slow 408.
  */
 public final class ApiRouter {
 
   private ApiRouter() {}
 
-  public static Router build(Vertx vertx, String memberName, long maxBodySize, MemberApi memberApi,
-      OllamaRoutes ollama, OpenAiRoutes openAi, Consumer<Router> extraRoutes) {
+  public static Router build(Vertx vertx, String memberName, long maxBodySize, Duration bodyTimeout,
+      MemberApi memberApi, OllamaRoutes ollama, OpenAiRoutes openAi, Consumer<Router> extraRoutes) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds(memberName));
+    router.route().handler(ctx -> bodyDeadline(vertx, ctx, bodyTimeout));
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize).setHandleFileUploads(false);
     memberApi.mount(router);
     ollama.mount(router, body);
@@ -36,6 +38,28 @@ public final class ApiRouter {
     router.errorHandler(500, ctx -> error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown"
         : ctx.failure().toString()), "internal_error"));
     return router;
+  }
+
+  /**
+   * A client that sends its body too slowly (or never finishes it) gets a 408 and loses its connection, so it
+   * cannot hold a connection and a body buffer forever. No slot is taken before the body is complete, so none is
+   * at stake here.
+   */
+  private static void bodyDeadline(Vertx vertx, RoutingContext ctx, Duration bodyTimeout) {
+    if (ctx.request().isEnded()) {
+      ctx.next();
+      return;
+    }
+    long timer = vertx.setTimer(bodyTimeout.toMillis(), id -> {
+      if (!ctx.request().isEnded() && !ctx.response().ended() && !ctx.response().headWritten()) {
+        ctx.response().putHeader("Connection", "close");
+        ApiErrors.send(ctx.response(), ApiFamily.ofPath(ctx.request().path()), 408, "the request body did not "
+            + "arrive within " + bodyTimeout.toSeconds() + " s", "body_timeout");
+        ctx.request().connection().close();
+      }
+    });
+    ctx.addEndHandler(v -> vertx.cancelTimer(timer));
+    ctx.next();
   }
 
   private static void error(RoutingContext ctx, int status, String message, String code) {

@@ -92,6 +92,14 @@ public final class StartCommand implements Callable<Integer> {
       + "requests may finish before they are cut (queued ones go back at once). Default 30s.")
   String drainTimeout;
 
+  @Option(names = "--body-timeout", paramLabel = "DURATION", description = "Time a client may take to send its "
+      + "request body (then 408). Default 30s.")
+  String bodyTimeout;
+
+  @Option(names = "--slow-client-timeout", paramLabel = "DURATION", description = "Time a client may leave a full "
+      + "buffer of its answer unread before its slot is freed and it is disconnected. Default 60s.")
+  String slowClientTimeout;
+
   @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Default 3s.")
   String connectTimeout;
 
@@ -197,6 +205,8 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "rpcCheckInterval", rpcCheckInterval);
     put(m, "maxRetries", maxRetries);
     put(m, "drainTimeout", drainTimeout);
+    put(m, "bodyTimeout", bodyTimeout);
+    put(m, "slowClientTimeout", slowClientTimeout);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);
     put(m, "idleTimeout", idleTimeout);

@@ -60,6 +60,8 @@ public final class ConfigLoader {
       new Setting("rpcCheckInterval", Duration.ofMinutes(5), Values::duration),
       new Setting("maxRetries", 2, Values::integer),
       new Setting("drainTimeout", Duration.ofSeconds(30), Values::duration),
+      new Setting("bodyTimeout", Duration.ofSeconds(30), Values::duration),
+      new Setting("slowClientTimeout", Duration.ofSeconds(60), Values::duration),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
       new Setting("idleTimeout", Duration.ofSeconds(30), Values::duration),
@@ -154,7 +156,8 @@ public final class ConfigLoader {
           (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
           backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
           breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
-          (Duration) merged.get("drainTimeout"));
+          (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
+          (Duration) merged.get("slowClientTimeout"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

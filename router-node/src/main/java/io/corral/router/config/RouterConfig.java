@@ -42,6 +42,9 @@ import java.util.Objects;
  * @param rpcCheckInterval  how often the leader checks listed rpc-servers (a bare TCP connect; rarely)
  * @param maxRetries        other backends a request may try after a failure before its first byte (0 = none)
  * @param drainTimeout      on a graceful stop, how long running requests may go on before they are cut
+ * @param bodyTimeout       how long a client may take to send its request body (then 408, connection closed)
+ * @param slowClientTimeout how long a client may leave a full buffer of the answer unread before its slot is
+ *                          freed and it is disconnected
  */
 public record RouterConfig(
     String host,
@@ -72,7 +75,9 @@ public record RouterConfig(
     BackendBreakers.Settings breakers,
     Duration rpcCheckInterval,
     int maxRetries,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Duration bodyTimeout,
+    Duration slowClientTimeout) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -108,6 +113,8 @@ public record RouterConfig(
     Objects.requireNonNull(breakers, "breakers");
     requirePositive("rpcCheckInterval", rpcCheckInterval);
     requirePositive("drainTimeout", drainTimeout);
+    requirePositive("bodyTimeout", bodyTimeout);
+    requirePositive("slowClientTimeout", slowClientTimeout);
     if (maxRetries < 0 || maxRetries > 10) {
       throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
     }
@@ -142,6 +149,7 @@ public record RouterConfig(
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
-        backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout);
+        backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
+        bodyTimeout, slowClientTimeout);
   }
 }

@@ -24,7 +24,8 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos, boole
 
   /** Whether the caller may send the request to another backend: nothing reached the client yet. */
   public boolean mayFailOver() {
-    return !answered && result != Result.CLIENT_GONE && result != Result.COMPLETED;
+    return !answered && result != Result.CLIENT_GONE && result != Result.SLOW_CLIENT
+        && result != Result.COMPLETED;
   }
 
   public enum Result {
@@ -32,6 +33,8 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos, boole
     COMPLETED,
     /** The client disconnected; the upstream request was cancelled. */
     CLIENT_GONE,
+    /** The client left its answer unread for longer than the slow-client timeout and was disconnected. */
+    SLOW_CLIENT,
     /** Connecting to or sending to the backend failed before any response. */
     CONNECT_FAILED,
     /** The backend answered with a status worth trying elsewhere ({@link #FAILOVER_STATUSES}). */

@@ -40,7 +40,15 @@ public final class StreamingProxy {
   private final Duration firstByteTimeout;
   private final Duration idleTimeout;
 
-  public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout) {
+  private final Duration slowClientTimeout;
+
+  /**
+   * @param slowClientTimeout how long a client may leave a full write buffer unread: then its slot is freed and
+   *                          it is disconnected (back-pressure bounds the memory, this bounds the time)
+   */
+  public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout,
+      Duration slowClientTimeout) {
+    this.slowClientTimeout = slowClientTimeout;
     this.vertx = vertx;
     this.client = client;
     this.firstByteTimeout = firstByteTimeout;
@@ -94,6 +102,7 @@ public final class StreamingProxy {
     StreamFraming framing = StreamFraming.OTHER;
     boolean atLineStart = true;
     boolean pausedByClient;
+    long pausedSinceNanos;
     long lastChunkNanos;
     long firstByteNanos = -1;
     long timerId = -1;
@@ -221,6 +230,7 @@ public final class StreamingProxy {
       if (response.writeQueueFull()) {
         // the client reads slower than the backend writes: stop reading from the backend until it catches up
         pausedByClient = true;
+        pausedSinceNanos = System.nanoTime();
         upstreamResponse.pause();
         response.drainHandler(v -> {
           pausedByClient = false;
@@ -239,8 +249,14 @@ public final class StreamingProxy {
           return;
         }
         long silentMillis = (System.nanoTime() - lastChunkNanos) / 1_000_000;
+        long pausedMillis = pausedByClient ? (System.nanoTime() - pausedSinceNanos) / 1_000_000 : 0;
+        if (pausedMillis >= slowClientTimeout.toMillis()) {
+          slowClient(pausedMillis);
+          return;
+        }
         if (pausedByClient || silentMillis < idleTimeout.toMillis()) {
-          armIdleTimer(idleTimeout.toMillis() - (pausedByClient ? 0 : silentMillis));
+          armIdleTimer(pausedByClient ? Math.min(idleTimeout.toMillis(), slowClientTimeout.toMillis() - pausedMillis)
+              : idleTimeout.toMillis() - silentMillis);
           return;
         }
         broken(ProxyOutcome.Result.STALLED,
@@ -302,6 +318,14 @@ public final class StreamingProxy {
       } else {
         response.reset();
       }
+    }
+
+    /** The client has not read its answer for too long: free the backend and the slot, and hang up on it. */
+    void slowClient(long pausedMillis) {
+      log.warn("event=slow_client request={} backend={} unread_ms={}", requestId, backend, pausedMillis);
+      finish(ProxyOutcome.Result.SLOW_CLIENT, response.getStatusCode());
+      resetUpstream();
+      response.reset();
     }
 
     void clientGone() {

@@ -114,6 +114,15 @@ class BadInputTest {
   }
 
   @Test
+  void headersOverTheLimitAre431() {
+    HttpResponse<String> r = Http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(api
+            + "/api/generate")).header("X-Padding", "x".repeat(20_000))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3\"}")).build());
+    assertThat(r.statusCode()).isEqualTo(431);
+    assertThat(ollamaError(r)).contains("headers are larger than the limit");
+  }
+
+  @Test
   void unknownRouteIs404() {
     HttpResponse<String> o = Http.get(api + "/api/nothing-here");
     assertThat(o.statusCode()).isEqualTo(404);
