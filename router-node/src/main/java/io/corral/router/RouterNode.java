@@ -197,7 +197,7 @@ public final class RouterNode implements AutoCloseable {
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout(),
           config.slowClientTimeout());
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
-          breakers, config.maxRetries(), events);
+          breakers, config.maxRetries(), config.hedge(), events);
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
       MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
           config.scan().enabled(), circuits);

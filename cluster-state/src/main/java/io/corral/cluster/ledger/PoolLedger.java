@@ -73,6 +73,11 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     candidateIds = new ArrayList<>(new TreeSet<>(candidateIds));
     List<String> free = freeAmong(candidateIds);
+    if (r.maxDepth() == 0 && !waiting.isEmpty()) {
+      // a request that may not wait (a hedge, or a cluster run without a queue) never goes ahead of one that does
+      return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL, "requests are waiting (" + waiting.size()
+          + ") and this one may not queue");
+    }
     if (!free.isEmpty()) {
       String chosen = pick(free, r.strategy(), r.randomDraw());
       long seq = arrivalOf(r);

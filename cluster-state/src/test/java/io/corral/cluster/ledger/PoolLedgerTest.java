@@ -81,6 +81,21 @@ class PoolLedgerTest {
   }
 
   @Test
+  void aRequestThatMayNotWaitTakesNoSlotWhileOthersWait() {
+    ledger.acquire(req("a1", "member-a", 5, A));
+    ledger.acquire(req("a2", "member-a", 5, A));
+    assertThat(ledger.acquire(req("waits-for-a", "member-a", 5, A)).outcome()).isEqualTo(Outcome.QUEUED);
+    AcquireRequest hedge = new AcquireRequest("hedge", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(B, 2)), Strategy.LEAST_LOADED, 0, 0, 100);
+    assertThat(ledger.acquire(hedge).outcome()).isEqualTo(Outcome.QUEUE_FULL);
+
+    ledger.cancel("waits-for-a");
+    AcquireRequest again = new AcquireRequest("hedge-2", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(B, 2)), Strategy.LEAST_LOADED, 0, 0, 100);
+    assertThat(ledger.acquire(again).outcome()).isEqualTo(Outcome.GRANTED);
+  }
+
+  @Test
   void leastLoadedSpreadsAcrossBackends() {
     String first = acquire("r0").backendId();
     String second = acquire("r1").backendId();

@@ -6,11 +6,13 @@ import io.corral.cluster.backends.ModelNames;
 import io.corral.cluster.events.EventStream;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.router.metrics.RouterMetrics;
+import io.corral.router.proxy.FirstByteRace;
 import io.corral.router.proxy.ProxyOutcome;
 import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.AdmissionRefused;
 import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.BackendSelector;
+import io.corral.router.routing.HedgePolicy;
 import io.corral.router.routing.RouteRequest;
 import io.corral.router.routing.SlotLease;
 import io.vertx.core.Future;
@@ -46,6 +48,7 @@ public final class ModelRequests {
   private final Strategy defaultStrategy;
   private final BackendBreakers breakers;
   private final int maxRetries;
+  private final HedgePolicy hedge;
   private final EventStream events;
 
   /**
@@ -53,8 +56,9 @@ public final class ModelRequests {
    * @param events     where failovers and failed requests are announced; null for none
    */
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
-      RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries,
+      RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
       EventStream events) {
+    this.hedge = hedge;
     this.breakers = breakers;
     this.maxRetries = maxRetries;
     this.events = events;
@@ -109,7 +113,8 @@ public final class ModelRequests {
       return;
     }
     String model = ModelNames.normalize(raw);
-    route(new Call(ctx, family, route, arrival, requestId, body, raw, model, priority, strategy, clientGone));
+    route(new Call(ctx, family, route, arrival, requestId, body, raw, model, priority, strategy, clientGone,
+        hedge.appliesTo(model)));
   }
 
   /**
@@ -129,12 +134,18 @@ public final class ModelRequests {
     final Strategy strategy;
     final Future<Void> clientGone;
     final Set<String> excluded = new HashSet<>();
+    /** Set when the request is hedged: its copies race to the first byte. */
+    final FirstByteRace race;
     int attempts;
+    /** Copies running now (two while a hedge races the first). */
+    int running;
+    long hedgeTimer = -1;
     long arrivalSeq = -1;
     ProxyOutcome lastFailure;
 
     Call(RoutingContext ctx, ApiFamily family, String route, long arrival, String requestId, Buffer body,
-        String raw, String model, int priority, Strategy strategy, Future<Void> clientGone) {
+        String raw, String model, int priority, Strategy strategy, Future<Void> clientGone, boolean hedged) {
+      this.race = hedged ? new FirstByteRace() : null;
       this.ctx = ctx;
       this.family = family;
       this.route = route;
@@ -216,27 +227,49 @@ public final class ModelRequests {
 
   private void forward(Call c, SlotLease lease) {
     HttpServerResponse response = c.ctx.response();
-    if (response.closed()) {
+    if (response.closed() || c.race != null && c.race.decided()) {
       lease.release();
       return;
     }
     c.attempts++;
+    c.running++;
     c.arrivalSeq = lease.arrivalSeq();
+    int attempt = c.attempts;
     String backendId = lease.backend().id();
-    // fail over only when there is somewhere else to go; otherwise the backend's own answer passes through
-    boolean failover = c.attempts <= maxRetries
+    // fail over only when there is somewhere else to go; otherwise the backend's own answer passes through. Racing
+    // copies never answer a failure themselves: the call does, once no copy is left.
+    boolean failover = c.race != null || c.attempts <= maxRetries
         && eligible(c).stream().anyMatch(b -> !b.id().equals(backendId));
     long forwardedAt = System.nanoTime();
-    long queuedMillis = (System.nanoTime() - c.arrival) / 1_000_000;
-    response.putHeader("X-Corral-Backend", backendId).putHeader("X-Corral-Queue-Ms", Long.toString(queuedMillis))
-        .putHeader("X-Corral-Attempts", Integer.toString(c.attempts));
+    Runnable headers = () -> response.putHeader("X-Corral-Backend", backendId)
+        .putHeader("X-Corral-Queue-Ms", Long.toString((forwardedAt - c.arrival) / 1_000_000))
+        .putHeader("X-Corral-Attempts", Integer.toString(attempt));
+    if (c.race == null) {
+      headers.run();
+    } else if (attempt == 1) {
+      c.hedgeTimer = c.ctx.vertx().setTimer(hedge.after().toMillis(), id -> hedge(c, backendId));
+    }
     proxy.forward(c.ctx.request(), response, c.body, lease.backend().backendId(), lease.backend().timeouts(),
-            c.family, c.requestId, c.clientGone, failover)
+            c.family, c.requestId, c.clientGone, failover, c.race, headers)
         .onComplete(ar -> {
           lease.release();
+          c.running--;
           ProxyOutcome outcome = ar.result();
           breakers.record(backendId, outcome, System.nanoTime() - forwardedAt);
+          if (outcome.result() == ProxyOutcome.Result.HEDGE_LOST) {
+            return;
+          }
+          if (c.hedgeTimer >= 0 && (outcome.answered() || c.running == 0)) {
+            c.ctx.vertx().cancelTimer(c.hedgeTimer);
+            c.hedgeTimer = -1;
+          }
           if (outcome.mayFailOver()) {
+            if (c.running > 0) {
+              // the other copy is still racing: it may yet answer; this backend is out either way
+              c.excluded.add(backendId);
+              c.lastFailure = outcome;
+              return;
+            }
             failedOver(c, backendId, outcome);
             return;
           }
@@ -256,6 +289,41 @@ public final class ModelRequests {
         });
   }
 
+  /**
+   * No first byte yet from the first copy: send a second one, but only to a backend with a free slot right now
+   * and only while nobody waits in the cluster-wide queue (a hedge never takes capacity a waiting request needs).
+   */
+  private void hedge(Call c, String firstBackend) {
+    c.hedgeTimer = -1;
+    if (c.race.decided() || c.running != 1 || c.ctx.response().closed()) {
+      return;
+    }
+    List<BackendState> others = eligible(c).stream().filter(b -> !b.id().equals(firstBackend)).toList();
+    if (others.isEmpty()) {
+      return;
+    }
+    selector.acquire(new RouteRequest(c.requestId, c.model, others, c.priority, c.strategy, c.clientGone,
+            c.arrivalSeq, false))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            log.debug("event=hedge_skipped request={} reason=\"{}\"", c.requestId, ar.cause().getMessage());
+            return;
+          }
+          if (c.race.decided() || c.running == 0) {
+            ar.result().release();
+            return;
+          }
+          metrics.hedge(c.route, ar.result().backend().id());
+          log.info("event=request_hedged request={} first={} second={} after_ms={}", c.requestId, firstBackend,
+              ar.result().backend().id(), hedge.after().toMillis());
+          if (events != null) {
+            events.publish("request_hedged", c.requestId, "no first byte from " + firstBackend + " within "
+                + hedge.after().toMillis() + " ms; second copy on " + ar.result().backend().id());
+          }
+          forward(c, ar.result());
+        });
+  }
+
   /** The backend failed before the client got a byte: try the next one, the failed ones excluded. */
   private void failedOver(Call c, String backendId, ProxyOutcome outcome) {
     c.excluded.add(backendId);
@@ -269,6 +337,10 @@ public final class ModelRequests {
     }
     if (c.ctx.response().closed()) {
       metrics.requestFinished(c.route, backendId, 499, Duration.ofNanos(System.nanoTime() - c.arrival));
+      return;
+    }
+    if (c.attempts > maxRetries) {
+      answerLastFailure(c);
       return;
     }
     route(c);
@@ -290,6 +362,7 @@ public final class ModelRequests {
     if (status == 429 || status == 503) {
       c.ctx.response().putHeader("Retry-After", "5");
     }
+    c.ctx.response().putHeader("X-Corral-Attempts", Integer.toString(c.attempts));
     reject(c, status, last.failure() + " (no other backend left after " + c.attempts + " attempt(s))", code);
   }
 

@@ -100,6 +100,15 @@ public final class StartCommand implements Callable<Integer> {
       + "buffer of its answer unread before its slot is freed and it is disconnected. Default 60s.")
   String slowClientTimeout;
 
+  @Option(names = "--hedge-after", paramLabel = "DURATION", description = "Send a second copy of a request that "
+      + "has no first byte after this long, when another backend has a free slot and nobody waits (the first to "
+      + "answer wins, the other is cancelled). Default 0 = off.")
+  String hedgeAfter;
+
+  @Option(names = "--hedge-model", paramLabel = "MODEL", description = "Hedge only these models (repeatable). "
+      + "Default: every model, when --hedge-after is set.")
+  List<String> hedgeModels;
+
   @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Default 3s.")
   String connectTimeout;
 
@@ -207,6 +216,8 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "drainTimeout", drainTimeout);
     put(m, "bodyTimeout", bodyTimeout);
     put(m, "slowClientTimeout", slowClientTimeout);
+    put(m, "hedgeAfter", hedgeAfter);
+    put(m, "hedgeModels", hedgeModels);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);
     put(m, "idleTimeout", idleTimeout);

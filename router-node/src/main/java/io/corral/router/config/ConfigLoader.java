@@ -13,6 +13,7 @@ import io.corral.discovery.scan.ScanPort;
 import io.corral.discovery.scan.ScanRange;
 import io.corral.discovery.scan.ScannerOptions;
 import io.corral.router.routing.BackendBreakers;
+import io.corral.router.routing.HedgePolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,8 @@ public final class ConfigLoader {
       new Setting("drainTimeout", Duration.ofSeconds(30), Values::duration),
       new Setting("bodyTimeout", Duration.ofSeconds(30), Values::duration),
       new Setting("slowClientTimeout", Duration.ofSeconds(60), Values::duration),
+      new Setting("hedgeAfter", Duration.ZERO, Values::duration),
+      new Setting("hedgeModels", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
       new Setting("idleTimeout", Duration.ofSeconds(30), Values::duration),
@@ -157,10 +160,15 @@ public final class ConfigLoader {
           backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
           breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
-          (Duration) merged.get("slowClientTimeout"));
+          (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static HedgePolicy hedgePolicy(Map<String, Object> merged) {
+    return HedgePolicy.of((Duration) merged.get("hedgeAfter"), (List<String>) merged.get("hedgeModels"));
   }
 
   private static BackendBreakers.Settings breakerSettings(Map<String, Object> merged) {

@@ -4,6 +4,7 @@ import io.corral.cluster.ledger.Strategy;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.scan.ScanPlan;
 import io.corral.router.routing.BackendBreakers;
+import io.corral.router.routing.HedgePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +46,7 @@ import java.util.Objects;
  * @param bodyTimeout       how long a client may take to send its request body (then 408, connection closed)
  * @param slowClientTimeout how long a client may leave a full buffer of the answer unread before its slot is
  *                          freed and it is disconnected
+ * @param hedge             when a slow request gets a second copy on another backend (off by default)
  */
 public record RouterConfig(
     String host,
@@ -77,7 +79,8 @@ public record RouterConfig(
     int maxRetries,
     Duration drainTimeout,
     Duration bodyTimeout,
-    Duration slowClientTimeout) {
+    Duration slowClientTimeout,
+    HedgePolicy hedge) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -115,6 +118,7 @@ public record RouterConfig(
     requirePositive("drainTimeout", drainTimeout);
     requirePositive("bodyTimeout", bodyTimeout);
     requirePositive("slowClientTimeout", slowClientTimeout);
+    Objects.requireNonNull(hedge, "hedge");
     if (maxRetries < 0 || maxRetries > 10) {
       throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
     }
@@ -150,6 +154,6 @@ public record RouterConfig(
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
-        bodyTimeout, slowClientTimeout);
+        bodyTimeout, slowClientTimeout, hedge);
   }
 }

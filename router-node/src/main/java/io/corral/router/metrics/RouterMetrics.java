@@ -93,6 +93,12 @@ public final class RouterMetrics {
         .register(registry).increment();
   }
 
+  /** A slow request got a second copy on another backend. */
+  public void hedge(String route, String backend) {
+    Counter.builder("corral_hedges").description("Second copies sent for requests with no first byte in time")
+        .tag("route", route).tag("backend", backend).register(registry).increment();
+  }
+
   public void firstByte(String route, String backend, Duration sinceArrival) {
     Timer.builder("corral_time_to_first_byte")
         .description("Time from request arrival to the backend's response headers")

@@ -25,7 +25,7 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos, boole
   /** Whether the caller may send the request to another backend: nothing reached the client yet. */
   public boolean mayFailOver() {
     return !answered && result != Result.CLIENT_GONE && result != Result.SLOW_CLIENT
-        && result != Result.COMPLETED;
+        && result != Result.HEDGE_LOST && result != Result.COMPLETED;
   }
 
   public enum Result {
@@ -35,6 +35,8 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos, boole
     CLIENT_GONE,
     /** The client left its answer unread for longer than the slow-client timeout and was disconnected. */
     SLOW_CLIENT,
+    /** A hedged copy that lost the race to the first byte and was cancelled. */
+    HEDGE_LOST,
     /** Connecting to or sending to the backend failed before any response. */
     CONNECT_FAILED,
     /** The backend answered with a status worth trying elsewhere ({@link #FAILOVER_STATUSES}). */

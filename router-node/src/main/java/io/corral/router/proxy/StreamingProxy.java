@@ -76,8 +76,20 @@ public final class StreamingProxy {
   public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
       BackendId backend, BackendTimeouts timeouts, ApiFamily family, String requestId, Future<Void> clientGone,
       boolean failover) {
+    return forward(request, response, body, backend, timeouts, family, requestId, clientGone, failover, null,
+        () -> { });
+  }
+
+  /**
+   * As above, as one copy in a {@link FirstByteRace}: the copy answers the client only if it is the first to get a
+   * response byte ({@code onWin} runs then, before anything is written, e.g. to set headers naming its backend);
+   * otherwise it is cancelled and ends {@link ProxyOutcome.Result#HEDGE_LOST}, unanswered.
+   */
+  public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
+      BackendId backend, BackendTimeouts timeouts, ApiFamily family, String requestId, Future<Void> clientGone,
+      boolean failover, FirstByteRace race, Runnable onWin) {
     Exchange ex = new Exchange(request, response, body, backend, family, requestId, failover,
-        timeouts.firstToken(firstByteTimeout), timeouts.idle(idleTimeout), timeouts.connectMillis());
+        timeouts.firstToken(firstByteTimeout), timeouts.idle(idleTimeout), timeouts.connectMillis(), race, onWin);
     ex.start(clientGone);
     return ex.promise.future();
   }
@@ -94,6 +106,8 @@ public final class StreamingProxy {
     final Duration idleTimeout;
     /** This backend's own connect timeout, or 0 for the client's global one. */
     final long connectMillis;
+    final FirstByteRace race;
+    final Runnable onWin;
     final Promise<ProxyOutcome> promise = Promise.promise();
     final long startNanos = System.nanoTime();
 
@@ -111,7 +125,9 @@ public final class StreamingProxy {
 
     Exchange(HttpServerRequest request, HttpServerResponse response, Buffer body, BackendId backend,
         ApiFamily family, String requestId, boolean failover, Duration firstByteTimeout, Duration idleTimeout,
-        long connectMillis) {
+        long connectMillis, FirstByteRace race, Runnable onWin) {
+      this.race = race;
+      this.onWin = onWin;
       this.failover = failover;
       this.firstByteTimeout = firstByteTimeout;
       this.idleTimeout = idleTimeout;
@@ -126,6 +142,9 @@ public final class StreamingProxy {
 
     void start(Future<Void> clientGone) {
       clientGone.onComplete(v -> clientGone());
+      if (race != null) {
+        race.enter(this, this::lostRace);
+      }
       RequestOptions options = new RequestOptions()
           .setMethod(request.method())
           .setHost(backend.host())
@@ -195,6 +214,10 @@ public final class StreamingProxy {
         resetUpstream();
         return;
       }
+      if (race != null && !race.claim(this)) {
+        return; // another copy answered first; claiming cancelled this one already
+      }
+      onWin.run();
       response.setStatusCode(resp.statusCode());
       if (resp.statusMessage() != null) {
         response.setStatusMessage(resp.statusMessage());
@@ -326,6 +349,16 @@ public final class StreamingProxy {
       finish(ProxyOutcome.Result.SLOW_CLIENT, response.getStatusCode());
       resetUpstream();
       response.reset();
+    }
+
+    /** Another copy of this request got its first byte first. */
+    void lostRace() {
+      if (finished) {
+        return;
+      }
+      settle(new ProxyOutcome(ProxyOutcome.Result.HEDGE_LOST, 0, firstByteNanos, false,
+          "another copy of the request answered first"));
+      resetUpstream();
     }
 
     void clientGone() {

@@ -69,7 +69,8 @@ public final class BackendBreakers {
 
   /** Records how a request forwarded to the backend ended. */
   public void record(String backendId, ProxyOutcome outcome, long durationNanos) {
-    if (outcome.result() == ProxyOutcome.Result.CLIENT_GONE || outcome.result() == ProxyOutcome.Result.SLOW_CLIENT) {
+    if (outcome.result() == ProxyOutcome.Result.CLIENT_GONE || outcome.result() == ProxyOutcome.Result.SLOW_CLIENT
+        || outcome.result() == ProxyOutcome.Result.HEDGE_LOST) {
       // the client's doing, not the backend's
       return;
     }

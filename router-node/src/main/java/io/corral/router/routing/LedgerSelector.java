@@ -93,7 +93,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       draw = random.nextLong();
     }
     p.acquire = new AcquireRequest(ticket, localMemberId.get(), request.model(), request.priority(), candidates,
-        request.strategy(), draw, settings.maxDepth(), settings.agingCredit(), request.arrivalSeq());
+        request.strategy(), draw, request.mayWait() ? settings.maxDepth() : 0, settings.agingCredit(),
+        request.arrivalSeq());
     submit(p);
     request.clientGone().onComplete(v -> abandon(p));
     return p.promise.future();

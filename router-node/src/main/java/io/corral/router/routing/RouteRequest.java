@@ -15,9 +15,10 @@ import java.util.List;
  * @param strategy   how to pick among free candidates ({@code X-Corral-Strategy} or the configured default)
  * @param clientGone completes when the client disconnects; a request still waiting then leaves the queue
  * @param arrivalSeq its place in the cluster-wide arrival order when it is a retry on another backend, else -1
+ * @param mayWait    false for a request that takes a slot only if one is free and nobody waits (a hedge copy)
  */
 public record RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
-    Strategy strategy, Future<Void> clientGone, long arrivalSeq) {
+    Strategy strategy, Future<Void> clientGone, long arrivalSeq, boolean mayWait) {
   public RouteRequest {
     candidates = List.copyOf(candidates);
   }
@@ -25,6 +26,12 @@ public record RouteRequest(String requestId, String model, List<BackendState> ca
   /** A new arrival. */
   public RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
       Strategy strategy, Future<Void> clientGone) {
-    this(requestId, model, candidates, priority, strategy, clientGone, -1);
+    this(requestId, model, candidates, priority, strategy, clientGone, -1, true);
+  }
+
+  /** A retry elsewhere, keeping its arrival place. */
+  public RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
+      Strategy strategy, Future<Void> clientGone, long arrivalSeq) {
+    this(requestId, model, candidates, priority, strategy, clientGone, arrivalSeq, true);
   }
 }
