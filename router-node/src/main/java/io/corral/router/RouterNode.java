@@ -12,7 +12,7 @@ import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerResetWatcher;
 import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
-import io.corral.dashboard.DashboardRoutes;
+import io.corral.dashboard.Dashboard;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.admin.AdminBackendsWatcher;
 import io.corral.discovery.file.BackendsFileWatcher;
@@ -96,10 +96,12 @@ public final class RouterNode implements AutoCloseable {
   private final SlotLedger ledger;
   private final ScanSchedule scans;
   private final BackendsFileWatcher fileWatcher;
+  private final Dashboard dashboard;
 
   private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
       BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port, LedgerSelector selector,
-      LedgerStewardship stewardship, SlotLedger ledger, ScanSchedule scans, BackendsFileWatcher fileWatcher) {
+      LedgerStewardship stewardship, SlotLedger ledger, ScanSchedule scans, BackendsFileWatcher fileWatcher,
+      Dashboard dashboard) {
     this.config = config;
     this.vertx = vertx;
     this.servers = servers;
@@ -113,6 +115,7 @@ public final class RouterNode implements AutoCloseable {
     this.ledger = ledger;
     this.scans = scans;
     this.fileWatcher = fileWatcher;
+    this.dashboard = dashboard;
   }
 
   /** Starts a member with cluster settings derived from {@code config}. Blocking. */
@@ -195,9 +198,13 @@ public final class RouterNode implements AutoCloseable {
           config.scan().enabled(), circuits);
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
-      DashboardRoutes dashboard = new DashboardRoutes();
       AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME));
+      // --- the cluster dashboard (dashboard-web): /dashboard, its JSON and SSE endpoints, app registration, the
+      // statistics this member posts for the others, and the leader's dashboard port. Started below, once the
+      // member serves.
+      Dashboard dashboard = new Dashboard(vertx, member, backends, circuits, ledger, events, config.dashboard(),
+          apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock);
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), memberApi, ollama, openAi,
           r -> {
             dashboard.mount(r);
@@ -228,6 +235,8 @@ public final class RouterNode implements AutoCloseable {
           () -> coordinators.all().map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen))
               .doNotTouch()), clock, apiUrl, events);
       scans.start();
+      // fails only when this member leads, the dashboard port is taken and --dashboard-fallback=false
+      await(dashboard.start());
       if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {
         log.warn("event=admin_api_open host={} (anyone who reaches this port can add, remove and drain backends; "
             + "set CORRAL_ADMIN_TOKEN)", config.host());
@@ -236,7 +245,7 @@ public final class RouterNode implements AutoCloseable {
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
-          ledger, scans, fileWatcher);
+          ledger, scans, fileWatcher, dashboard);
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
@@ -290,6 +299,11 @@ public final class RouterNode implements AutoCloseable {
     return runOnContext(vertx, monitor::probeAll);
   }
 
+  /** This member's part of the cluster dashboard. */
+  public Dashboard dashboard() {
+    return dashboard;
+  }
+
   /** The cluster-wide ledger this member grants slots through. */
   public SlotLedger ledger() {
     return ledger;
@@ -315,6 +329,7 @@ public final class RouterNode implements AutoCloseable {
   }
 
   private void stopWatching() {
+    dashboard.close();
     scans.stop();
     if (fileWatcher != null) {
       fileWatcher.stop();
