@@ -194,7 +194,9 @@ public final class Dashboard implements AutoCloseable {
         .put("generatedAt", clock.millis())
         .put("servedBy", new JsonObject().put("name", member.self().name()).put("apiUrl", apiUrl)
             .put("id", member.localId().toString()))
-        .put("dashboard", new JsonObject().put("leaderPort", dashboardPort != null ? dashboardPort : port.status())
+        // the leader knows its own port's state first-hand; the others read what the leader posted
+        .put("dashboard", new JsonObject().put("leaderPort", dashboardPort != null
+                && !member.leaderElection().isLeader() ? dashboardPort : port.status())
             .put("statsIntervalMs", settings.statsInterval().toMillis()))
         .put("totals", ClusterView.totals(docs))
         .put("members", view.members(docs))

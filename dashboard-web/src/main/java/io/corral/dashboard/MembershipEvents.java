@@ -6,7 +6,9 @@ import com.hazelcast.cluster.MembershipListener;
 import io.corral.cluster.CorralMember;
 import io.corral.cluster.MemberView;
 import io.corral.cluster.events.EventStream;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Publishes {@code member_joined}, {@code member_left} and {@code leader_changed} on the event stream. Every
@@ -20,6 +22,8 @@ final class MembershipEvents implements AutoCloseable {
 
   private final CorralMember member;
   private final EventStream events;
+  /** Names of the members seen, so a leader change can name a leader that is already gone. */
+  private final Map<UUID, String> names = new ConcurrentHashMap<>();
   private UUID registration;
 
   MembershipEvents(CorralMember member, EventStream events) {
@@ -28,9 +32,13 @@ final class MembershipEvents implements AutoCloseable {
   }
 
   MembershipEvents start() {
+    for (com.hazelcast.cluster.Member m : member.hazelcast().getCluster().getMembers()) {
+      names.put(m.getUuid(), nameOf(m));
+    }
     registration = member.hazelcast().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
+        names.put(e.getMember().getUuid(), nameOf(e.getMember()));
         if (member.leaderElection().isLeader()) {
           MemberView v = CorralMember.describe(e.getMember());
           events.publish("member_joined", v.apiUrl(), name(v) + " joined (" + e.getMembers().size()
@@ -48,10 +56,8 @@ final class MembershipEvents implements AutoCloseable {
     });
     member.leaderElection().onChange(change -> {
       if (change.self()) {
-        String previous = "none";
-        if (change.previous() != null) {
-          previous = change.previous().toString();
-        }
+        String previous = change.previous() == null ? "none"
+            : names.getOrDefault(change.previous(), change.previous().toString());
         events.publish("leader_changed", member.self().apiUrl(), member.self().name() + " now leads (previous "
             + "leader " + previous + ")");
       }
