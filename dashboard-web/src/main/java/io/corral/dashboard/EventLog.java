@@ -54,7 +54,12 @@ public final class EventLog implements AutoCloseable {
   private volatile UUID registration;
 
   public EventLog(HazelcastInstance hazelcast, int maxEvents, double sampleRate) {
-    this.topic = hazelcast.getReliableTopic(EventStream.TOPIC);
+    this(hazelcast.<ClusterEvent>getReliableTopic(EventStream.TOPIC), maxEvents, sampleRate);
+  }
+
+  /** With the topic given (tests pass none and feed {@link #accept} directly). */
+  EventLog(ITopic<ClusterEvent> topic, int maxEvents, double sampleRate) {
+    this.topic = topic;
     this.maxEvents = maxEvents;
     this.sampleRate = sampleRate;
   }
@@ -72,7 +77,8 @@ public final class EventLog implements AutoCloseable {
   /** Sampling: keeps {@code sampleRate} of the candidates, evenly (no randomness, so tests are exact). */
   private boolean sampledIn() {
     credit += sampleRate;
-    if (credit >= 1) {
+    // the epsilon: ten additions of 0.1 make 0.9999999999999999, which must count as one whole event
+    if (credit >= 1 - 1e-9) {
       credit -= 1;
       return true;
     }
