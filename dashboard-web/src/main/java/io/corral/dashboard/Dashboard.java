@@ -65,6 +65,7 @@ public final class Dashboard implements AutoCloseable {
   private final BackendRegistry backends;
   private volatile JsonObject rpcListing = new JsonObject();
   private volatile long rpcFetchedAt;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private long lastFailureEventAt;
   private int failuresSinceEvent;
 
@@ -244,9 +245,12 @@ public final class Dashboard implements AutoCloseable {
     return port.status();
   }
 
-  /** Stops posting, listening and serving. Blocking (bounded). */
+  /** Stops posting, listening and serving. Blocking (bounded); a second call does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     publisher.stop();
     live.closeAll();
     membership.close();
