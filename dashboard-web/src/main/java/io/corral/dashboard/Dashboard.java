@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,6 @@ public final class Dashboard implements AutoCloseable {
   @FunctionalInterface
   public interface RpcListing extends Function<Context, Future<JsonObject>> {}
 
-  private final Vertx vertx;
   private final Context context;
   private final CorralMember member;
   private final EventStream eventStream;
@@ -65,7 +65,7 @@ public final class Dashboard implements AutoCloseable {
   private final BackendRegistry backends;
   private volatile JsonObject rpcListing = new JsonObject();
   private volatile long rpcFetchedAt;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private long lastFailureEventAt;
   private int failuresSinceEvent;
 
@@ -76,7 +76,7 @@ public final class Dashboard implements AutoCloseable {
   public Dashboard(Vertx vertx, CorralMember member, BackendRegistry backends, OpenCircuits circuits,
       SlotLedger ledger, EventStream eventStream, DashboardSettings settings, String apiUrl, String host,
       String advertisedHost, RpcListing rpc, InstantSource clock) {
-    this.vertx = vertx;
+    // called from a plain thread: this creates the event-loop context all dashboard work runs on
     this.context = vertx.getOrCreateContext();
     this.member = member;
     this.backends = backends;
