@@ -76,6 +76,11 @@ public final class CorralMember implements AutoCloseable {
     return view(local, leaderElection.isLeader(), true);
   }
 
+  /** How {@code m} (a current or just departed member) presents itself; neither leader nor self. */
+  public static MemberView describe(Member m) {
+    return view(m, false, false);
+  }
+
   static MemberView view(Member m, boolean leader, boolean self) {
     long started = 0;
     String startedAttr = m.getAttribute(MemberConfigFactory.ATTR_STARTED);

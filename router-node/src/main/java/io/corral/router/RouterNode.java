@@ -12,7 +12,7 @@ import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerResetWatcher;
 import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
-import io.corral.dashboard.DashboardRoutes;
+import io.corral.dashboard.Dashboard;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.admin.AdminBackendsWatcher;
 import io.corral.discovery.file.BackendsFileWatcher;
@@ -98,14 +98,17 @@ public final class RouterNode implements AutoCloseable {
   private final LedgerSelector selector;
   private final LedgerStewardship stewardship;
   private final SlotLedger ledger;
-  /** How to stop what watches the world on a timer (scans, the backends file, rpc-server checks). */
+  /** How to stop what watches the world on a timer (scans, the backends file, rpc-server checks, dashboard). */
   private final List<Runnable> watchers;
   private final DelegatingHandler handler;
+  private final Dashboard dashboard;
 
   private RouterNode(RouterConfig config, Vertx vertx, List<HttpServer> servers, CorralMember member,
       BackendRegistry backends, BackendMonitor monitor, HttpClientAgent client, int port, LedgerSelector selector,
-      LedgerStewardship stewardship, SlotLedger ledger, List<Runnable> watchers, DelegatingHandler handler) {
+      LedgerStewardship stewardship, SlotLedger ledger, List<Runnable> watchers, DelegatingHandler handler,
+      Dashboard dashboard) {
     this.handler = handler;
+    this.dashboard = dashboard;
     this.config = config;
     this.vertx = vertx;
     this.servers = servers;
@@ -203,10 +206,14 @@ public final class RouterNode implements AutoCloseable {
           config.scan().enabled(), circuits);
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
-      DashboardRoutes dashboard = new DashboardRoutes();
       AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
           backends);
+      // --- the cluster dashboard (dashboard-web): /dashboard, its JSON and SSE endpoints, app registration, the
+      // statistics this member posts for the others, and the leader's dashboard port. Started below, once the
+      // member serves.
+      Dashboard dashboard = new Dashboard(vertx, member, backends, circuits, ledger, events, config.dashboard(),
+          apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock);
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(), memberApi, ollama,
           openAi,
           r -> {
@@ -243,6 +250,8 @@ public final class RouterNode implements AutoCloseable {
           config.rpcCheckInterval(), plan.options().connectTimeout(), clock,
           member.localId().toString(), events);
       rpcHealth.start();
+      // fails only when this member leads, the dashboard port is taken and --dashboard-fallback=false
+      await(dashboard.start());
       if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {
         log.warn("event=admin_api_open host={} (anyone who reaches this port can add, remove and drain backends; "
             + "set CORRAL_ADMIN_TOKEN)", config.host());
@@ -251,8 +260,8 @@ public final class RouterNode implements AutoCloseable {
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
-          ledger, fileWatcher == null ? List.of(scans::stop, rpcHealth::stop)
-              : List.of(scans::stop, rpcHealth::stop, fileWatcher::stop), handler);
+          ledger, fileWatcher == null ? List.of(dashboard::close, scans::stop, rpcHealth::stop)
+              : List.of(dashboard::close, scans::stop, rpcHealth::stop, fileWatcher::stop), handler, dashboard);
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
@@ -304,6 +313,11 @@ public final class RouterNode implements AutoCloseable {
   /** Re-probes the configured backends now (tests use it instead of waiting for the interval). */
   public Future<Void> probeBackendsNow() {
     return runOnContext(vertx, monitor::probeAll);
+  }
+
+  /** This member's part of the cluster dashboard. */
+  public Dashboard dashboard() {
+    return dashboard;
   }
 
   /** The cluster-wide ledger this member grants slots through. */

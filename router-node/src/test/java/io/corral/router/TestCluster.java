@@ -54,6 +54,8 @@ public final class TestCluster implements AutoCloseable {
     f.put("backends", backends);
     f.put("eventLoops", "1");
     f.put("probeInterval", "500ms");
+    // no fixed ports in tests: the leader's dashboard port stays off unless a test asks for one
+    f.put("dashboardPort", "0");
     flags.accept(f);
     RouterConfig cfg = ConfigLoader.load(f, Map.of(), null);
     RouterNode node = RouterNode.start(cfg, settings, InstantSource.system());

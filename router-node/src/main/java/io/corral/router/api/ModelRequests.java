@@ -281,9 +281,10 @@ public final class ModelRequests {
           if (outcome.result() != ProxyOutcome.Result.COMPLETED) {
             log.info("event=request_ended request={} route={} backend={} result={} status={} attempts={}",
                 c.requestId, c.route, backendId, outcome.result(), outcome.status(), c.attempts);
-            if (events != null && outcome.result() != ProxyOutcome.Result.CLIENT_GONE) {
-              events.publish("request_failed", c.requestId, outcome.result().name().toLowerCase(Locale.ROOT)
-                  + " on " + backendId + " after " + c.attempts + " attempt(s)");
+            // failed answers in general are counted and published (rate-limited) by the dashboard's traffic tap
+            if (events != null && outcome.result() == ProxyOutcome.Result.STALLED) {
+              events.publish("request_stalled", c.requestId, "stream from " + backendId + " stopped mid-answer "
+                  + "and was ended with an error");
             }
           }
         });

@@ -13,6 +13,7 @@ import io.corral.discovery.rpc.RpcSighting;
 import io.corral.discovery.rpc.RpcSource;
 import io.corral.discovery.scan.ScanSchedule;
 import io.corral.discovery.scan.ScanStatus;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -74,10 +75,15 @@ public final class RpcBackendsApi {
   }
 
   private void list(RoutingContext ctx) {
+    listing(ctx.vertx().getOrCreateContext()).onSuccess(body ->
+        ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(body.encode()));
+  }
+
+  /** The listing {@code GET /api/rpc_backends} answers with (also shown on the dashboard); never fails. */
+  public Future<JsonObject> listing(Context context) {
     Future<List<CoordinatorWatch.Seen>> seen = coordinators.all();
-    Future<ScanStatus> scan = Future.fromCompletionStage(scanStatus.getAsync(ScanSchedule.KEY),
-        ctx.vertx().getOrCreateContext());
-    Future.join(seen, scan).onComplete(done -> {
+    Future<ScanStatus> scan = Future.fromCompletionStage(scanStatus.getAsync(ScanSchedule.KEY), context);
+    return Future.join(seen, scan).transform(done -> {
       List<RpcSighting> sightings = new ArrayList<>();
       List<CoordinatorWatch.Seen> running = seen.succeeded() ? seen.result() : List.of();
       sightings.addAll(CoordinatorWatch.sightings(running));
@@ -111,7 +117,7 @@ public final class RpcBackendsApi {
       if (seen.failed()) {
         body.put("error", "coordinators unavailable: " + seen.cause().getMessage());
       }
-      ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(body.encode());
+      return Future.succeededFuture(body);
     });
   }
 }

@@ -123,8 +123,18 @@ public final class DemoCommand implements Callable<Integer> {
       out.append("  ").append(n.apiUrl()).append(n.member().leaderElection().isLeader() ? "  (leader)" : "")
           .append('\n');
     }
-    out.append("\nDashboard (placeholder): ").append(first.apiUrl()).append("/dashboard\n");
-    out.append("Cluster view:            ").append(first.apiUrl()).append("/api/cluster\n\n");
+    RouterNode leader = nodes.stream().filter(n -> n.member().leaderElection().isLeader()).findFirst()
+        .orElse(first);
+    io.vertx.core.json.JsonObject port = leader.dashboard().portStatus();
+    if (port.getBoolean("bound", false)) {
+      out.append("\nDashboard:    ").append(port.getString("url")).append("  (any member's /dashboard works too, e.g. ")
+          .append(first.apiUrl()).append("/dashboard)\n");
+    } else {
+      out.append("\nDashboard:    ").append(leader.apiUrl()).append("/dashboard  (dashboard port ")
+          .append(port.getInteger("port")).append(": ").append(port.getString("state")).append(")\n");
+    }
+    out.append("Cluster view: ").append(first.apiUrl()).append("/api/dashboard, ").append(first.apiUrl())
+        .append("/api/cluster\n\n");
     out.append("Try:\n");
     out.append("  curl ").append(first.apiUrl()).append("/api/chat -d '{\"model\":\"").append(fleet.model)
         .append("\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n");

@@ -126,9 +126,34 @@ public final class StartCommand implements Callable<Integer> {
   @Option(names = "--event-loops", paramLabel = "N", description = "Event loops serving the API. Default 2.")
   String eventLoops;
 
-  @Option(names = "--dashboard-port", paramLabel = "PORT", description = "The leader's dashboard port. Default "
-      + "8080.")
+  @Option(names = "--dashboard-port", paramLabel = "PORT", description = "The leader's dashboard port (every "
+      + "member also serves /dashboard on its API port). 0 = none. Default 8080.")
   String dashboardPort;
+
+  @Option(names = "--dashboard-fallback", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      description = "When the dashboard port is taken, log it and serve the dashboard only under /dashboard "
+          + "(true), or fail to start (false). Default true.")
+  String dashboardFallback;
+
+  @Option(names = "--dashboard-stats-interval", paramLabel = "DURATION", description = "How often each member "
+      + "posts its statistics for the dashboard. Default 1s.")
+  String dashboardStatsInterval;
+
+  @Option(names = "--dashboard-event-sample-rate", paramLabel = "SHARE", description = "Share of high-rate info "
+      + "events the dashboard keeps (0.1 or 10%); warnings and errors are always kept. Default 1 (all).")
+  String dashboardEventSampleRate;
+
+  @Option(names = "--dashboard-max-events", paramLabel = "N", description = "Events each member keeps for the "
+      + "dashboard. Default 10000.")
+  String dashboardMaxEvents;
+
+  @Option(names = "--app-stale-after", paramLabel = "DURATION", description = "A registered application without "
+      + "a heartbeat for this long shows as stale. Default 90s.")
+  String appStaleAfter;
+
+  @Option(names = "--app-remove-after", paramLabel = "DURATION", description = "... and is removed after this "
+      + "long. Default 5m.")
+  String appRemoveAfter;
 
   @Option(names = "--strategy", paramLabel = "NAME", description = "Default routing strategy: least_loaded, "
       + "round_robin, random (X-Corral-Strategy overrides per request). Default least_loaded.")
@@ -224,6 +249,12 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "maxBodySize", maxBodySize);
     put(m, "eventLoops", eventLoops);
     put(m, "dashboardPort", dashboardPort);
+    put(m, "dashboardFallback", dashboardFallback);
+    put(m, "dashboardStatsInterval", dashboardStatsInterval);
+    put(m, "dashboardEventSampleRate", dashboardEventSampleRate);
+    put(m, "dashboardMaxEvents", dashboardMaxEvents);
+    put(m, "appStaleAfter", appStaleAfter);
+    put(m, "appRemoveAfter", appRemoveAfter);
     put(m, "partitionCount", partitionCount);
     put(m, "strategy", strategy);
     put(m, "queueMaxDepth", queueMaxDepth);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.ledger.Strategy;
+import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.file.BackendsFile;
 import io.corral.discovery.scan.ScanPlan;
@@ -70,7 +71,13 @@ public final class ConfigLoader {
       new Setting("idleTimeout", Duration.ofSeconds(30), Values::duration),
       new Setting("maxBodySize", 32L << 20, Values::bytes),
       new Setting("eventLoops", 2, Values::integer),
-      new Setting("dashboardPort", 8080, Values::port),
+      new Setting("dashboardPort", DashboardSettings.DEFAULTS.port(), Values::port),
+      new Setting("dashboardFallback", DashboardSettings.DEFAULTS.fallback(), Values::bool),
+      new Setting("dashboardStatsInterval", DashboardSettings.DEFAULTS.statsInterval(), Values::duration),
+      new Setting("dashboardEventSampleRate", DashboardSettings.DEFAULTS.eventSampleRate(), Values::fraction),
+      new Setting("dashboardMaxEvents", DashboardSettings.DEFAULTS.maxEvents(), Values::integer),
+      new Setting("appStaleAfter", DashboardSettings.DEFAULTS.appStaleAfter(), Values::duration),
+      new Setting("appRemoveAfter", DashboardSettings.DEFAULTS.appRemoveAfter(), Values::duration),
       new Setting("partitionCount", 271, Values::integer),
       new Setting("strategy", Strategy.LEAST_LOADED, v -> Strategy.parse(Values.string(v))),
       new Setting("queueMaxDepth", 1000, Values::integer),
@@ -154,7 +161,7 @@ public final class ConfigLoader {
           (Duration) merged.get("probeInterval"), (Duration) merged.get("connectTimeout"),
           (Duration) merged.get("firstTokenTimeout"), (Duration) merged.get("idleTimeout"),
           ((Number) merged.get("maxBodySize")).longValue(), (int) merged.get("eventLoops"),
-          (int) merged.get("dashboardPort"), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
+          dashboardSettings(merged), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
           (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
           backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
@@ -169,6 +176,17 @@ public final class ConfigLoader {
   @SuppressWarnings("unchecked")
   private static HedgePolicy hedgePolicy(Map<String, Object> merged) {
     return HedgePolicy.of((Duration) merged.get("hedgeAfter"), (List<String>) merged.get("hedgeModels"));
+  }
+
+  private static DashboardSettings dashboardSettings(Map<String, Object> merged) {
+    try {
+      return new DashboardSettings((int) merged.get("dashboardPort"), (boolean) merged.get("dashboardFallback"),
+          (Duration) merged.get("dashboardStatsInterval"), (double) merged.get("dashboardEventSampleRate"),
+          (int) merged.get("dashboardMaxEvents"), (Duration) merged.get("appStaleAfter"),
+          (Duration) merged.get("appRemoveAfter"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("dashboard settings: " + e.getMessage());
+    }
   }
 
   private static BackendBreakers.Settings breakerSettings(Map<String, Object> merged) {

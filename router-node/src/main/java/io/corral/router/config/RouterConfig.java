@@ -1,6 +1,7 @@
 package io.corral.router.config;
 
 import io.corral.cluster.ledger.Strategy;
+import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.scan.ScanPlan;
 import io.corral.router.routing.BackendBreakers;
@@ -29,7 +30,7 @@ import java.util.Objects;
  * @param idleTimeout       silence allowed between chunks once streaming
  * @param maxBodySize       largest accepted request body, bytes
  * @param eventLoops        Vert.x event loops serving the API
- * @param dashboardPort     the leader's dashboard port
+ * @param dashboard         the dashboard: the leader's port, fallback, statistics interval, event sampling, apps
  * @param partitionCount    Hazelcast partitions (small values keep test clusters fast)
  * @param strategy          default routing strategy ({@code X-Corral-Strategy} overrides it per request)
  * @param queueMaxDepth     cluster-wide waiting requests allowed; over it new requests get 429
@@ -64,7 +65,7 @@ public record RouterConfig(
     Duration idleTimeout,
     long maxBodySize,
     int eventLoops,
-    int dashboardPort,
+    DashboardSettings dashboard,
     int partitionCount,
     Strategy strategy,
     int queueMaxDepth,
@@ -122,6 +123,12 @@ public record RouterConfig(
     if (maxRetries < 0 || maxRetries > 10) {
       throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
     }
+    Objects.requireNonNull(dashboard, "dashboard");
+  }
+
+  /** The leader's dashboard port (0: none). */
+  public int dashboardPort() {
+    return dashboard.port();
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -151,7 +158,7 @@ public record RouterConfig(
 
   public RouterConfig withPort(int newPort) {
     return new RouterConfig(host, newPort, advertise, hazelcastInterface, clusterName, hazelcastPort, join, multicast, backends,
-        probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboardPort,
+        probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboard,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
         bodyTimeout, slowClientTimeout, hedge);

@@ -38,6 +38,23 @@ final class Values {
     return p;
   }
 
+  /** A share from 0 to 1: {@code 0.1} or {@code 10%}. */
+  static double fraction(Object v) {
+    double d;
+    String text = string(v);
+    try {
+      d = v instanceof Number n ? n.doubleValue()
+          : text.endsWith("%") ? Double.parseDouble(text.substring(0, text.length() - 1).trim()) / 100
+          : Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + v + "' is not a share (e.g. 0.1 or 10%)");
+    }
+    if (!(d >= 0 && d <= 1)) {
+      throw new IllegalArgumentException("'" + v + "' is not a share between 0 and 1");
+    }
+    return d;
+  }
+
   static boolean bool(Object v) {
     if (v instanceof Boolean b) {
       return b;
