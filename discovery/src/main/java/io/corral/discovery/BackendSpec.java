@@ -4,7 +4,9 @@ import io.corral.cluster.Durations;
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.backends.BackendTimeouts;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A backend as the operator configured it ({@code --backend}, {@code CORRAL_BACKENDS}, the config file).
@@ -72,6 +74,51 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
       }
     }
     return new BackendSpec(id, kind, slots, new BackendTimeouts(connect, firstToken, idle));
+  }
+
+  /** The options as JSON / YAML fields (admin API, config file), and their names in the flag form. */
+  private static final Map<String, String> FIELDS = fields();
+
+  private static Map<String, String> fields() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("slots", "slots");
+    m.put("kind", "kind");
+    m.put("connectTimeout", "connect-timeout");
+    m.put("firstTokenTimeout", "first-token-timeout");
+    m.put("idleTimeout", "idle-timeout");
+    return Map.copyOf(m);
+  }
+
+  /**
+   * Parses the object form {@code {"url": ..., "slots"?: N, "kind"?: K, "firstTokenTimeout"?: "300s", ...}} the
+   * admin API and the config file use, with the same checks as the flag form.
+   *
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static BackendSpec fromFields(Map<?, ?> fields) {
+    return parse(flagFormOf(fields));
+  }
+
+  /** The object form rewritten as the flag form {@code URL;option=value;...}, checked by {@link #parse} later. */
+  public static String flagFormOf(Map<?, ?> fields) {
+    Object url = fields.get("url");
+    if (url == null || String.valueOf(url).isBlank()) {
+      throw new IllegalArgumentException("a backend needs \"url\", e.g. {\"url\": \"http://host:11434\"}");
+    }
+    StringBuilder text = new StringBuilder(String.valueOf(url).trim());
+    for (Map.Entry<?, ?> e : fields.entrySet()) {
+      String key = String.valueOf(e.getKey());
+      if (key.equals("url") || e.getValue() == null) {
+        continue;
+      }
+      String option = FIELDS.get(key);
+      if (option == null) {
+        throw new IllegalArgumentException("unknown backend option '" + key + "' (allowed: url, slots, kind, "
+            + "connectTimeout, firstTokenTimeout, idleTimeout)");
+      }
+      text.append(';').append(option).append('=').append(e.getValue());
+    }
+    return text.toString();
   }
 
   private static long millis(String value, String key, String text) {

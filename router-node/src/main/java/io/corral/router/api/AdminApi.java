@@ -81,26 +81,19 @@ public final class AdminApi {
       error(ctx, 400, "\"url\" is required, e.g. {\"url\": \"http://host:11434\"}");
       return;
     }
-    StringBuilder text = new StringBuilder(url.contains("://") ? url.trim() : "http://" + url.trim());
-    // the JSON fields are the backend options of flags and files, so one parser checks them all
-    for (String[] field : new String[][] {{"slots", "slots"}, {"kind", "kind"}, {"connectTimeout", "connect-timeout"},
-        {"firstTokenTimeout", "first-token-timeout"}, {"idleTimeout", "idle-timeout"}}) {
-      Object value = json.getValue(field[0]);
-      if (value != null) {
-        text.append(';').append(field[1]).append('=').append(value);
-      }
-    }
+    String text;
     BackendSpec spec;
     try {
-      spec = BackendSpec.parse(text.toString());
+      text = BackendSpec.flagFormOf(json.getMap());
+      spec = BackendSpec.parse(text);
     } catch (IllegalArgumentException e) {
       error(ctx, 400, e.getMessage());
       return;
     }
     String id = spec.id().value();
-    done(ctx, overrides.add(id, text.toString()), 201, new JsonObject().put("id", id).put("status", "added"));
+    done(ctx, overrides.add(id, text), 201, new JsonObject().put("id", id).put("status", "added"));
     log.info("event=admin_backend_added backend={} spec=\"{}\"", id, text);
-    events.publish("admin_backend_added", id, text.toString());
+    events.publish("admin_backend_added", id, text);
   }
 
   private void remove(RoutingContext ctx) {

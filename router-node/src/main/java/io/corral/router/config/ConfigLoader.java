@@ -3,8 +3,6 @@ package io.corral.router.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.corral.cluster.backends.BackendId;
-import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
@@ -314,18 +312,7 @@ public final class ConfigLoader {
     List<BackendSpec> out = new ArrayList<>();
     for (Object item : Values.list(raw)) {
       if (item instanceof Map<?, ?> m) {
-        Object url = m.get("url");
-        if (url == null) {
-          throw new IllegalArgumentException("a backend entry needs 'url'");
-        }
-        for (Object k : m.keySet()) {
-          if (!List.of("url", "slots", "kind").contains(String.valueOf(k))) {
-            throw new IllegalArgumentException("unknown backend option '" + k + "' (allowed: url, slots, kind)");
-          }
-        }
-        out.add(new BackendSpec(BackendId.of(String.valueOf(url)),
-            m.get("kind") == null ? null : BackendKind.parse(String.valueOf(m.get("kind"))),
-            m.get("slots") == null ? null : Values.integer(m.get("slots"))));
+        out.add(BackendSpec.fromFields(m));
       } else {
         out.add(BackendSpec.parse(Values.string(item)));
       }

@@ -71,6 +71,7 @@ class ConfigLoaderTest {
           - url: http://127.0.0.1:8081
             slots: 4
             kind: llama-server
+            firstTokenTimeout: 5m
         """);
     Map<String, String> env = Map.of("CORRAL_BACKENDS", "http://127.0.0.1:11435,http://127.0.0.1:11434;slots=3");
     RouterConfig c = ConfigLoader.load(Map.of("backends", List.of("http://127.0.0.1:11435;slots=2")), env, yaml);
@@ -82,6 +83,7 @@ class ConfigLoaderTest {
     assertThat(ollama.slots()).isEqualTo(3);
     assertThat(llama.kind()).isEqualTo(BackendKind.LLAMA_SERVER);
     assertThat(llama.slots()).isEqualTo(4);
+    assertThat(llama.timeouts().firstTokenMillis()).isEqualTo(300_000);
     assertThat(other.slots()).isEqualTo(2);
   }
 
