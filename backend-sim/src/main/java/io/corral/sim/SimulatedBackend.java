@@ -37,6 +37,9 @@ public final class SimulatedBackend {
   private final Router router;
   private final String host;
   private volatile HttpServer server;
+  /** Open connections, so {@link #crash()} can cut them the way a dying process does. */
+  private final java.util.Set<io.vertx.core.http.HttpConnection> connections =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private SimulatedBackend(Vertx vertx, SimBackendOptions options, String host, InstantSource clock) {
     this.options = options;
@@ -80,6 +83,10 @@ public final class SimulatedBackend {
     Objects.requireNonNull(clock, "clock");
     SimulatedBackend backend = new SimulatedBackend(vertx, options, host, clock);
     return vertx.createHttpServer()
+        .connectionHandler(connection -> {
+          backend.connections.add(connection);
+          connection.closeHandler(v -> backend.connections.remove(connection));
+        })
         .requestHandler(backend.router)
         .listen(port, host)
         .map(server -> {
@@ -150,6 +157,18 @@ public final class SimulatedBackend {
   /** Stops listening and closes every connection (stalled and waiting requests included). */
   public Future<Void> close() {
     scheduler.close();
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /**
+   * Dies like a killed process: every open connection is reset at once (running streams are cut mid-answer,
+   * waiting requests get no answer) and the port stops listening. {@link #close()} is the orderly version.
+   */
+  public Future<Void> crash() {
+    scheduler.close();
+    for (io.vertx.core.http.HttpConnection connection : connections) {
+      AbruptClose.reset(connection);
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 

@@ -407,6 +407,12 @@ public final class StreamingProxy {
       }
       finished = true;
       cancelTimer();
+      if (outcome.result() != ProxyOutcome.Result.COMPLETED) {
+        // Close the backend connection before the outcome goes out: completing the promise releases the slot
+        // lease, and the backend must see this request gone before the ledger hands its slot to the next one,
+        // or it holds one request more than its slots for a moment (the chaos suite's stall scenario saw 3 on 2).
+        resetUpstream();
+      }
       promise.complete(outcome);
     }
   }
