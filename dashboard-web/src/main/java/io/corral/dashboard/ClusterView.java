@@ -120,6 +120,8 @@ final class ClusterView {
       long windowCount = 0;
       long windowErrors = 0;
       double rate = 0;
+      long tokens = 0;
+      double generationSeconds = 0;
       long[] ttft = new long[LatencyBuckets.COUNT];
       for (JsonObject d : docs.values()) {
         JsonObject t = d.getJsonObject("backends", new JsonObject()).getJsonObject(b.id());
@@ -129,6 +131,8 @@ final class ClusterView {
           windowCount += t.getLong("windowCount", 0L);
           windowErrors += t.getLong("windowErrors", 0L);
           rate += t.getDouble("rate", 0.0);
+          tokens += t.getLong("windowTokens", 0L);
+          generationSeconds += t.getDouble("windowGenerationSeconds", 0.0);
           LatencyBuckets.addInto(ttft, t.getJsonArray("window"));
         }
       }
@@ -143,8 +147,9 @@ final class ClusterView {
           .put("requestsTotal", requests).put("errorsTotal", errors).put("requestsPerSecond", rate)
           .put("errorRate", windowCount == 0 ? 0.0 : windowErrors / (double) windowCount)
           .put("ttftMs", percentiles(ttft))
-          // the router does not parse token counts out of responses yet; null tells the page "unknown"
-          .putNull("tokensPerSecond")
+          // per stream, over the last minute: streamed records counted by the proxy (one token each for Ollama
+          // and llama-server); null (shown "unknown") until a stream finished there
+          .put("tokensPerSecond", generationSeconds > 0 ? tokens / generationSeconds : null)
           .put("lastError", b.lastError()).put("observedBy", b.observedBy()).put("updatedAt", b.updatedAtMillis()));
     });
     return out;

@@ -24,6 +24,8 @@ final class Tally {
   private final long[] slotCount = new long[WINDOW_SECONDS];
   private final long[] slotErrors = new long[WINDOW_SECONDS];
   private final long[][] slotBuckets = new long[WINDOW_SECONDS][LatencyBuckets.COUNT];
+  private final long[] slotTokens = new long[WINDOW_SECONDS];
+  private final long[] slotGenerationNanos = new long[WINDOW_SECONDS];
 
   /** Records one request; {@code latencyNanos} < 0 means no latency sample (e.g. no first token). */
   void record(long nowMillis, boolean error, long latencyNanos) {
@@ -53,8 +55,17 @@ final class Tally {
       slotCount[slot] = 0;
       slotErrors[slot] = 0;
       java.util.Arrays.fill(slotBuckets[slot], 0);
+      slotTokens[slot] = 0;
+      slotGenerationNanos[slot] = 0;
     }
     return slot;
+  }
+
+  /** One finished stream: {@code tokens} generated over {@code nanos} (its speed, weighted by its length). */
+  void recordTokens(long nowMillis, long tokens, long nanos) {
+    int slot = slot(nowMillis);
+    slotTokens[slot] += tokens;
+    slotGenerationNanos[slot] += nanos;
   }
 
   /** Totals, the last minute's counts and latency histogram, and the recent request rate. */
@@ -64,11 +75,15 @@ final class Tally {
     long windowErrors = 0;
     long rateCount = 0;
     long[] buckets = new long[LatencyBuckets.COUNT];
+    long windowTokens = 0;
+    long windowGenerationNanos = 0;
     for (int i = 0; i < WINDOW_SECONDS; i++) {
       long age = second - slotSecond[i];
       if (age < 0 || age >= WINDOW_SECONDS) {
         continue;
       }
+      windowTokens += slotTokens[i];
+      windowGenerationNanos += slotGenerationNanos[i];
       windowCount += slotCount[i];
       windowErrors += slotErrors[i];
       // the current second is still filling; the rate uses the last RATE_SECONDS complete seconds
@@ -82,6 +97,7 @@ final class Tally {
     return new JsonObject().put("total", total).put("errors", errors).put("lastSeen", lastSeenMillis)
         .put("windowCount", windowCount).put("windowErrors", windowErrors)
         .put("rate", rateCount / (double) RATE_SECONDS)
+        .put("windowTokens", windowTokens).put("windowGenerationSeconds", windowGenerationNanos / 1e9)
         .put("window", LatencyBuckets.toJson(buckets))
         .put("cumulative", LatencyBuckets.toJson(cumulativeBuckets)).put("sumSeconds", cumulativeSeconds);
   }

@@ -105,6 +105,14 @@ public final class TrafficTap implements Handler<RoutingContext> {
     }
   }
 
+  /** One finished stream's generation speed on {@code backend}: tokens after the first, over {@code nanos}. */
+  public void recordTokens(String backend, long tokens, long nanos) {
+    long now = clock.millis();
+    synchronized (this) {
+      named(backends, backend).recordTokens(now, tokens, nanos);
+    }
+  }
+
   private static Tally named(Map<String, Tally> map, String name) {
     Tally t = map.get(name);
     if (t == null) {

@@ -199,14 +199,6 @@ public final class RouterNode implements AutoCloseable {
       });
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout(),
           config.slowClientTimeout());
-      ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
-          breakers, config.maxRetries(), config.hedge(), events);
-      BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
-      MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
-          config.scan().enabled(), circuits);
-      OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
-      OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
-      AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
           backends);
       // --- the cluster dashboard (dashboard-web): /dashboard, its JSON and SSE endpoints, app registration, the
@@ -214,6 +206,14 @@ public final class RouterNode implements AutoCloseable {
       // member serves.
       Dashboard dashboard = new Dashboard(vertx, member, backends, circuits, ledger, events, config.dashboard(),
           apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock);
+      ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
+          breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens);
+      BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
+      MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
+          config.scan().enabled(), circuits);
+      OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
+      OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
+      AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(), memberApi, ollama,
           openAi,
           r -> {

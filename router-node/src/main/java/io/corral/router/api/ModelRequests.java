@@ -50,6 +50,7 @@ public final class ModelRequests {
   private final int maxRetries;
   private final HedgePolicy hedge;
   private final EventStream events;
+  private final GenerationObserver generation;
 
   /**
    * @param maxRetries how many other backends a request may try after a failure before its first byte
@@ -57,7 +58,8 @@ public final class ModelRequests {
    */
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
       RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
-      EventStream events) {
+      EventStream events, GenerationObserver generation) {
+    this.generation = generation;
     this.hedge = hedge;
     this.breakers = breakers;
     this.maxRetries = maxRetries;
@@ -275,6 +277,9 @@ public final class ModelRequests {
           }
           if (outcome.firstByteNanos() >= 0) {
             metrics.firstByte(c.route, backendId, Duration.ofNanos(outcome.firstByteNanos()));
+          }
+          if (outcome.tokens() >= 2 && outcome.generationNanos() > 0) {
+            generation.generated(backendId, outcome.tokens() - 1, outcome.generationNanos());
           }
           metrics.requestFinished(c.route, backendId, outcome.status(),
               Duration.ofNanos(System.nanoTime() - c.arrival));

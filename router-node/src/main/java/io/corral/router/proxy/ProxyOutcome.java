@@ -12,14 +12,22 @@ import java.util.Set;
  * @param answered        whether anything was sent to the client; false only for a failure before the first byte
  *                        when the caller allowed failover: the caller then retries elsewhere or answers
  * @param failure         what went wrong, for the caller's answer and logs; empty when completed
+ * @param tokens          tokens streamed (records counted, the closing ones left out); 0 when not a stream
+ * @param generationNanos time from the first streamed record to the last; 0 when not a stream
  */
-public record ProxyOutcome(Result result, int status, long firstByteNanos, boolean answered, String failure) {
+public record ProxyOutcome(Result result, int status, long firstByteNanos, boolean answered, String failure,
+    long tokens, long generationNanos) {
 
   /** Backend answers that mean "not now, try elsewhere", retried on another backend before the first byte. */
   public static final Set<Integer> FAILOVER_STATUSES = Set.of(409, 429, 502, 503, 504);
 
   public ProxyOutcome {
     failure = failure == null ? "" : failure;
+  }
+
+  /** An outcome without a measured stream. */
+  public ProxyOutcome(Result result, int status, long firstByteNanos, boolean answered, String failure) {
+    this(result, status, firstByteNanos, answered, failure, 0, 0);
   }
 
   /** Whether the caller may send the request to another backend: nothing reached the client yet. */

@@ -28,6 +28,34 @@ enum StreamFraming {
   }
 
   /**
+   * How many records (NDJSON lines, SSE events) end in this chunk: streamed records are one token each for
+   * Ollama and llama-server, so counting them measures generation speed without parsing the JSON.
+   */
+  int recordsIn(Buffer chunk) {
+    if (this == OTHER) {
+      return 0;
+    }
+    int n = 0;
+    int len = chunk.length();
+    for (int i = 0; i < len; i++) {
+      if (chunk.getByte(i) == '\n' && (this == NDJSON || i > 0 && chunk.getByte(i - 1) == '\n')) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Records that close a stream and carry no token: Ollama's {@code "done"} line; OpenAI's finish chunk and
+   * {@code [DONE]}. */
+  int closingRecords() {
+    return switch (this) {
+      case NDJSON -> 1;
+      case SSE -> 2;
+      case OTHER -> 0;
+    };
+  }
+
+  /**
    * The error record in this framing, or null when the framing cannot carry one.
    *
    * @param atLineStart whether the bytes sent so far end with a newline (else one is added first, so the error

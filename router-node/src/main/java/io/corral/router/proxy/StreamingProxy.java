@@ -116,6 +116,9 @@ public final class StreamingProxy {
     StreamFraming framing = StreamFraming.OTHER;
     boolean atLineStart = true;
     boolean pausedByClient;
+    /** Records streamed so far, and when the first arrived: the stream's generation speed. */
+    long records;
+    long firstChunkNanos = -1;
     long pausedSinceNanos;
     long lastChunkNanos;
     long firstByteNanos = -1;
@@ -246,6 +249,10 @@ public final class StreamingProxy {
         return;
       }
       lastChunkNanos = System.nanoTime();
+      if (firstChunkNanos < 0) {
+        firstChunkNanos = lastChunkNanos;
+      }
+      records += framing.recordsIn(chunk);
       if (chunk.length() > 0) {
         atLineStart = chunk.getByte(chunk.length() - 1) == '\n';
       }
@@ -383,7 +390,9 @@ public final class StreamingProxy {
     }
 
     void finish(ProxyOutcome.Result result, int status) {
-      settle(new ProxyOutcome(result, status, firstByteNanos, true, ""));
+      boolean measured = result == ProxyOutcome.Result.COMPLETED && records > framing.closingRecords() + 1;
+      settle(new ProxyOutcome(result, status, firstByteNanos, true, "",
+          measured ? records - framing.closingRecords() : 0, measured ? lastChunkNanos - firstChunkNanos : 0));
     }
 
     /** Over before the first byte, nothing sent to the client: the caller fails over or answers. */
