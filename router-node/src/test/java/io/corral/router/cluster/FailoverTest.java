@@ -49,6 +49,14 @@ class FailoverTest {
         .build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A member in front of {@code sims}, once it sees every one of them up. */
+  private RouterNode memberFor(List<SimulatedBackend> sims, Consumer<Map<String, Object>> flags) {
+    RouterNode member = cluster.member(sims.stream().map(SimulatedBackend::url).toList(), flags);
+    await().atMost(Duration.ofSeconds(10)).until(() -> member.backends().all().stream().filter(b -> b.isUp())
+        .count() == sims.size());
+    return member;
+  }
+
   static int attempts(HttpResponse<String> r) {
     return Integer.parseInt(r.headers().firstValue("X-Corral-Attempts").orElse("0"));
   }
@@ -58,7 +66,7 @@ class FailoverTest {
     SimulatedBackend busy = cluster.sim(SimBackendOptions.ollama("llama3").withSlots(2));
     SimulatedBackend limited = cluster.sim(SimBackendOptions.ollama("llama3").withSlots(2));
     SimulatedBackend good = cluster.sim(SimBackendOptions.ollama("llama3").withSlots(2));
-    RouterNode one = cluster.member(List.of(busy.url(), limited.url(), good.url()), NO_BREAKER);
+    RouterNode one = memberFor(List.of(busy, limited, good), NO_BREAKER);
     RouterNode two = cluster.member(List.of(), NO_BREAKER);
     await().atMost(Duration.ofSeconds(10)).until(() -> two.backends().all().stream().filter(b -> b.isUp())
         .count() == 3);
@@ -86,13 +94,11 @@ class FailoverTest {
     SimulatedBackend gone = cluster.sim(SimBackendOptions.ollama("llama3"));
     SimulatedBackend slow = cluster.sim(SimBackendOptions.ollama("llama3"));
     SimulatedBackend good = cluster.sim(SimBackendOptions.ollama("llama3"));
-    RouterNode one = cluster.member(List.of(gone.url(), slow.url(), good.url()), f -> {
+    RouterNode one = memberFor(List.of(gone, slow, good), f -> {
       NO_BREAKER.accept(f);
       f.put("firstTokenTimeout", "300ms");
       f.put("probeInterval", "1h"); // the dead backend stays "up" in the shared view: only failover saves us
     });
-    await().atMost(Duration.ofSeconds(10)).until(() -> one.backends().all().stream().filter(b -> b.isUp())
-        .count() == 3);
     TestCluster.join(gone.close());
     slow.faults().extraFirstTokenDelay(Duration.ofSeconds(5));
 
@@ -107,8 +113,7 @@ class FailoverTest {
   @Test
   void withNoOtherBackendTheBackendsOwnAnswerReachesTheClient() throws Exception {
     SimulatedBackend only = cluster.sim(SimBackendOptions.ollama("llama3"));
-    RouterNode one = cluster.member(List.of(only.url()), NO_BREAKER);
-    await().atMost(Duration.ofSeconds(10)).until(() -> one.backends().all().stream().anyMatch(b -> b.isUp()));
+    RouterNode one = memberFor(List.of(only), NO_BREAKER);
     only.faults().failWith(503, -1);
 
     HttpResponse<String> r = chat(one, "least_loaded");
@@ -122,12 +127,10 @@ class FailoverTest {
     SimulatedBackend a = cluster.sim(SimBackendOptions.ollama("llama3"));
     SimulatedBackend b = cluster.sim(SimBackendOptions.ollama("llama3"));
     SimulatedBackend c = cluster.sim(SimBackendOptions.ollama("llama3"));
-    RouterNode one = cluster.member(List.of(a.url(), b.url(), c.url()), f -> {
+    RouterNode one = memberFor(List.of(a, b, c), f -> {
       NO_BREAKER.accept(f);
       f.put("maxRetries", "1");
     });
-    await().atMost(Duration.ofSeconds(10)).until(() -> one.backends().all().stream().filter(s -> s.isUp())
-        .count() == 3);
     for (SimulatedBackend s : List.of(a, b, c)) {
       s.faults().failWith(503, -1);
     }
