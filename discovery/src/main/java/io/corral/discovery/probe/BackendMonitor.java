@@ -148,8 +148,28 @@ public final class BackendMonitor {
               + (next.lastError().isEmpty() ? "" : ": " + next.lastError()));
         }
       }
+      if (before != null) {
+        announceModelChanges(before, next);
+      }
       return Future.fromCompletionStage(registry.publish(next), vertx.getOrCreateContext());
     });
+  }
+
+  /** A model that became loaded (warm) or was unloaded since the last probe, as events for the dashboard. */
+  private void announceModelChanges(BackendState before, BackendState next) {
+    if (events == null || before.loadedModels().equals(next.loadedModels())) {
+      return;
+    }
+    for (String m : next.loadedModels()) {
+      if (!before.loadedModels().contains(m)) {
+        events.publish("model_loaded", next.id(), m);
+      }
+    }
+    for (String m : before.loadedModels()) {
+      if (!next.loadedModels().contains(m)) {
+        events.publish("model_unloaded", next.id(), m);
+      }
+    }
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.events.ClusterEvent;
+import io.corral.cluster.events.EventStream;
 import io.corral.router.Http;
 import io.corral.router.RouterNode;
 import io.corral.router.TestCluster;
@@ -11,7 +13,9 @@ import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +57,8 @@ class CapacityRefreshTest {
     SimulatedBackend ollama = cluster.sim(SimBackendOptions.ollama("llama3", "qwen"));
     RouterNode a = cluster.member(List.of(ollama.url()));
     RouterNode b = cluster.member(List.of());
+    List<ClusterEvent> seen = new CopyOnWriteArrayList<>();
+    new EventStream(b.member().hazelcast(), b.apiUrl(), InstantSource.system()).subscribe(seen::add);
     await().atMost(Duration.ofSeconds(10)).until(() -> b.backends().get(ollama.url()).isPresent());
     assertThat(b.backends().get(ollama.url()).orElseThrow().loadedModels()).isEmpty();
 
@@ -63,6 +69,9 @@ class CapacityRefreshTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> a.backends().get(ollama.url()).orElseThrow()
         .loadedModels().contains("qwen:latest") && b.backends().get(ollama.url()).orElseThrow().loadedModels()
         .contains("qwen:latest"));
+    // and says so on the event stream, which the dashboard shows
+    await().atMost(Duration.ofSeconds(5)).until(() -> seen.stream().anyMatch(e -> e.type().equals("model_loaded")
+        && e.subject().equals(ollama.url()) && e.detail().equals("qwen:latest")));
   }
 
   private static int slots(RouterNode n, String id) {
