@@ -41,6 +41,7 @@ import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.LedgerSelector;
 import io.corral.router.routing.QueueSettings;
+import io.corral.router.routing.WarmModels;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -184,9 +185,10 @@ public final class RouterNode implements AutoCloseable {
       SlotLedger ledger = new SlotLedger(member.hazelcast());
       GrantNotifier notifier = GrantNotifier.of(member.hazelcast());
       CorralMember self = member;
+      WarmModels warm = new WarmModels();
       LedgerSelector selector = new LedgerSelector(vertx, ledger, notifier, () -> self.localId().toString(),
           new QueueSettings(config.queueMaxDepth(), config.queueMaxWait(), config.queueAgingCredit(),
-              config.strategy(), Duration.ofSeconds(2)));
+              config.strategy(), Duration.ofSeconds(2), config.coldLoadsPerBackend()), warm);
       selector.start();
       LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger);
       stewardship.start();
@@ -207,7 +209,7 @@ public final class RouterNode implements AutoCloseable {
       Dashboard dashboard = new Dashboard(vertx, member, backends, circuits, ledger, events, config.dashboard(),
           apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock);
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
-          breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens);
+          breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens, warm);
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
       MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
           config.scan().enabled(), circuits);

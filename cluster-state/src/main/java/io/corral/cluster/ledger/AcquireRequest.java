@@ -20,25 +20,44 @@ import java.util.Objects;
  *                   is {@code seq - (priority - 5) * agingCredit}, fixed when it is queued)
  * @param arrivalSeq the arrival sequence this request already has (a retry after a failed backend keeps its
  *                   place), or -1 for a new arrival, which the ledger numbers
+ * @param coldCap    how many requests may load a model (run where it is cold) on one backend at once; 0 = no
+ *                   limit. A cold candidate over the cap is not used now: the request waits for a warm slot or
+ *                   for the load in progress to finish, so traffic does not thrash model swaps
  */
 public record AcquireRequest(String ticketId, String memberId, String model, int priority,
     List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit,
-    long arrivalSeq) {
+    long arrivalSeq, int coldCap) {
 
-  /** A new arrival: the ledger gives it the next sequence number. */
+  /** A new arrival, no cold-load cap: the ledger gives it the next sequence number. */
   public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
       Strategy strategy, long randomDraw, int maxDepth, int agingCredit) {
-    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, -1);
+    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, -1, 0);
+  }
+
+  /** With an arrival sequence, no cold-load cap. */
+  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
+      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq) {
+    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
+        0);
   }
 
   /** The same request made by this member under a new UUID (after a merge). */
   public AcquireRequest forMember(String newMemberId) {
     return new AcquireRequest(ticketId, newMemberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit, arrivalSeq);
+        agingCredit, arrivalSeq, coldCap);
   }
 
-  /** A backend that can serve the request and the slots the caller's view gives it. */
-  public record Candidate(String backendId, int slots) {}
+  /**
+   * A backend that can serve the request, the slots the caller's view gives it, and whether the model is loaded
+   * there (warm): warm candidates are preferred, cold ones are subject to the cold-load cap.
+   */
+  public record Candidate(String backendId, int slots, boolean warm) {
+
+    /** A warm candidate (kinds that serve one loaded model, or where warmth is not tracked). */
+    public Candidate(String backendId, int slots) {
+      this(backendId, slots, true);
+    }
+  }
 
   public AcquireRequest {
     Objects.requireNonNull(ticketId, "ticketId");
@@ -49,8 +68,8 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
     if (priority < 1 || priority > 10) {
       throw new IllegalArgumentException("priority must be 1-10");
     }
-    if (maxDepth < 0 || agingCredit < 0) {
-      throw new IllegalArgumentException("maxDepth and agingCredit must be >= 0");
+    if (maxDepth < 0 || agingCredit < 0 || coldCap < 0) {
+      throw new IllegalArgumentException("maxDepth, agingCredit and coldCap must be >= 0");
     }
   }
 }

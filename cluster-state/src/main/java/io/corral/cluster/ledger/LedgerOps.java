@@ -171,12 +171,14 @@ final class LedgerOps {
       for (AcquireRequest.Candidate c : r.candidates()) {
         out.writeString(c.backendId());
         out.writeInt(c.slots());
+        out.writeBoolean(c.warm());
       }
       out.writeInt(r.strategy().ordinal());
       out.writeLong(r.randomDraw());
       out.writeInt(r.maxDepth());
       out.writeInt(r.agingCredit());
       out.writeLong(r.arrivalSeq());
+      out.writeInt(r.coldCap());
     }
 
     @Override
@@ -188,10 +190,10 @@ final class LedgerOps {
       int n = in.readInt();
       List<AcquireRequest.Candidate> candidates = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt()));
+        candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt(), in.readBoolean()));
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
-          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong());
+          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt());
     }
   }
 
@@ -234,17 +236,22 @@ final class LedgerOps {
     String backendId;
     int slots;
     boolean available;
+    LeaderTerm term;
 
     SetCapacity() {}
 
-    SetCapacity(String backendId, int slots, boolean available) {
+    SetCapacity(String backendId, int slots, boolean available, LeaderTerm term) {
       this.backendId = backendId;
       this.slots = slots;
       this.available = available;
+      this.term = term;
     }
 
     @Override
     ReleaseResult apply(PoolLedger ledger) {
+      if (!ledger.holds(term)) {
+        return new ReleaseResult(ReleaseResult.Outcome.FENCED, List.of());
+      }
       return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.setCapacity(backendId, slots, available));
     }
 
@@ -258,6 +265,7 @@ final class LedgerOps {
       out.writeString(backendId);
       out.writeInt(slots);
       out.writeBoolean(available);
+      writeTerm(out, term);
     }
 
     @Override
@@ -265,20 +273,26 @@ final class LedgerOps {
       backendId = in.readString();
       slots = in.readInt();
       available = in.readBoolean();
+      term = readTerm(in);
     }
   }
 
   static final class PurgeMember extends Granting {
     String memberId;
+    LeaderTerm term;
 
     PurgeMember() {}
 
-    PurgeMember(String memberId) {
+    PurgeMember(String memberId, LeaderTerm term) {
       this.memberId = memberId;
+      this.term = term;
     }
 
     @Override
     ReleaseResult apply(PoolLedger ledger) {
+      if (!ledger.holds(term)) {
+        return new ReleaseResult(ReleaseResult.Outcome.FENCED, List.of());
+      }
       return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.purgeMember(memberId));
     }
 
@@ -290,12 +304,57 @@ final class LedgerOps {
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(memberId);
+      writeTerm(out, term);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      memberId = in.readString();
+      term = readTerm(in);
+    }
+  }
+
+  /** A member that became leader claims the ledger's next leader epoch (or keeps its own). */
+  static final class ClaimLeadership extends Mutating<Long> {
+    String memberId;
+
+    ClaimLeadership() {}
+
+    ClaimLeadership(String memberId) {
+      this.memberId = memberId;
+    }
+
+    @Override
+    Long apply(PoolLedger ledger) {
+      return ledger.claimLeadership(memberId);
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.CLAIM_LEADERSHIP;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(memberId);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       memberId = in.readString();
     }
+  }
+
+  /** A term as two fields; an epoch of -1 stands for none (an unfenced call). */
+  static void writeTerm(ObjectDataOutput out, LeaderTerm term) throws IOException {
+    out.writeString(term == null ? "" : term.leader());
+    out.writeLong(term == null ? -1 : term.epoch());
+  }
+
+  static LeaderTerm readTerm(ObjectDataInput in) throws IOException {
+    String leader = in.readString();
+    long epoch = in.readLong();
+    return epoch < 0 ? null : new LeaderTerm(leader, epoch);
   }
 
   static final class Reassert extends Mutating<Integer> {

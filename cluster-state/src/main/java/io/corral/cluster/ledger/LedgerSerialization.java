@@ -19,6 +19,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
   static final int SNAPSHOT = 7;
   static final int REASSERT = 8;
   static final int BACKUP = 9;
+  static final int CLAIM_LEADERSHIP = 10;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -32,6 +33,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
       case SNAPSHOT -> new LedgerOps.Snapshot();
       case REASSERT -> new LedgerOps.Reassert();
       case BACKUP -> new LedgerOps.Backup<>();
+      case CLAIM_LEADERSHIP -> new LedgerOps.ClaimLeadership();
       default -> throw new IllegalArgumentException("unknown ledger class id " + classId);
     };
   }

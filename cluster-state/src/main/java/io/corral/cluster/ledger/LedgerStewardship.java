@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * and restartable from shared state: a new leader re-syncs every backend and sweeps every member the ledger
  * still holds something for that is no longer in the cluster.
  *
+ * <p>Fencing: a new leader first claims the ledger's next leader epoch, and every action carries that term; the
+ * ledger refuses actions from any other term, so a leader that froze and resumed after another took over changes
+ * nothing. Until its claim is answered a new leader does nothing.
+ *
  * <p>Runs on Hazelcast event threads; only asynchronous calls, nothing blocks.
  */
 public final class LedgerStewardship {
@@ -30,6 +34,8 @@ public final class LedgerStewardship {
   private final BackendRegistry backends;
   private final SlotLedger ledger;
   private UUID membershipRegistration;
+  /** This member's leader term once its claim was answered; null while it does not lead. */
+  private volatile LeaderTerm term;
 
   public LedgerStewardship(CorralMember member, BackendRegistry backends, SlotLedger ledger) {
     this.member = member;
@@ -55,6 +61,8 @@ public final class LedgerStewardship {
     member.leaderElection().onChange(change -> {
       if (change.self()) {
         takeOver();
+      } else {
+        term = null;
       }
     });
     if (member.leaderElection().isLeader()) {
@@ -62,12 +70,32 @@ public final class LedgerStewardship {
     }
   }
 
-  /** What a new leader does first: re-sync every backend and sweep members that are gone. */
+  /**
+   * What a new leader does first: claim the ledger's leader term, then re-sync every backend and sweep members
+   * that are gone. Also run after a merge or a lost partition (the ledger entry may be another side's).
+   */
   public void takeOver() {
-    for (BackendState b : backends.all()) {
-      sync(b);
-    }
-    sweep();
+    String self = member.localId().toString();
+    ledger.claimLeadership(self).whenComplete((claimed, err) -> {
+      if (err != null || claimed.epoch() < 0) {
+        log.warn("event=leader_claim_refused member={} error={}", self, err == null ? "declared dead" : err);
+        return;
+      }
+      if (!member.leaderElection().isLeader()) {
+        return; // leadership moved on while the claim was under way: the next leader claims its own term
+      }
+      term = claimed;
+      log.info("event=leader_term_claimed member={} epoch={}", self, claimed.epoch());
+      for (BackendState b : backends.all()) {
+        sync(b);
+      }
+      sweep();
+    });
+  }
+
+  /** The term this member acts under as leader, or null. */
+  public LeaderTerm term() {
+    return term;
   }
 
   /** Purges every member the ledger holds something for that is no longer in the cluster. */
@@ -79,7 +107,7 @@ public final class LedgerStewardship {
   }
 
   private void syncIfLeader(BackendState b) {
-    if (member.leaderElection().isLeader()) {
+    if (member.leaderElection().isLeader() && term != null) {
       sync(b);
     }
   }
@@ -88,21 +116,41 @@ public final class LedgerStewardship {
     if (b.kind() == BackendKind.RPC_SERVER) {
       return; // an rpc-server takes no requests: it has no slots in the ledger
     }
-    ledger.setCapacity(b.id(), b.slots(), b.isUp()).whenComplete((grants, err) -> {
+    LeaderTerm t = term;
+    if (t == null) {
+      return;
+    }
+    ledger.setCapacity(b.id(), b.slots(), b.isUp(), t).whenComplete((result, err) -> {
       if (err != null) {
         log.warn("event=capacity_sync_failed backend={} error={}", b.id(), err.toString());
+      } else if (result.outcome() == ReleaseResult.Outcome.FENCED) {
+        fenced(t, "capacity sync of " + b.id());
       }
     });
   }
 
   private void purge(String memberId, String why) {
-    ledger.purgeMember(memberId).whenComplete((grants, err) -> {
+    LeaderTerm t = term;
+    if (t == null) {
+      return;
+    }
+    ledger.purgeMember(memberId, t).whenComplete((result, err) -> {
       if (err != null) {
         log.warn("event=member_purge_failed member={} error={}", memberId, err.toString());
-        return;
+      } else if (result.outcome() == ReleaseResult.Outcome.FENCED) {
+        fenced(t, "purge of " + memberId);
+      } else {
+        log.info("event=member_purged member={} reason={} regranted={}", memberId, why, result.grants().size());
       }
-      log.info("event=member_purged member={} reason={} regranted={}", memberId, why, grants.size());
     });
+  }
+
+  /** The ledger has a newer leader term than ours: stop acting until this member claims again. */
+  private void fenced(LeaderTerm stale, String action) {
+    log.warn("event=leader_action_fenced member={} epoch={} action=\"{}\"", stale.leader(), stale.epoch(), action);
+    if (stale.equals(term)) {
+      term = null;
+    }
   }
 
   public void close() {

@@ -37,6 +37,9 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   static final int MAX_ENDED = 4096;
 
   private long nextSeq;
+  /** Leader fencing: the member that last claimed leadership and its epoch. */
+  private long leaderEpoch;
+  private String leader = "";
   private long rotation;
   private final TreeMap<String, BackendSlots> backends = new TreeMap<>();
   private final TreeMap<String, Lease> leases = new TreeMap<>();
@@ -67,21 +70,26 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       return AcquireResult.refused(AcquireResult.Outcome.ALREADY_ENDED, "ticket " + r.ticketId() + " has ended");
     }
     List<String> candidateIds = new ArrayList<>();
+    TreeSet<String> coldIds = new TreeSet<>();
     for (AcquireRequest.Candidate c : r.candidates()) {
       backends.computeIfAbsent(c.backendId(), id -> new BackendSlots(Math.max(0, c.slots()), true));
       candidateIds.add(c.backendId());
+      if (!c.warm()) {
+        coldIds.add(c.backendId());
+      }
     }
     candidateIds = new ArrayList<>(new TreeSet<>(candidateIds));
-    List<String> free = freeAmong(candidateIds);
+    List<String> cold = List.copyOf(coldIds);
+    List<String> free = usableAmong(candidateIds, cold, r.coldCap());
     if (r.maxDepth() == 0 && !waiting.isEmpty()) {
       // a request that may not wait (a hedge, or a cluster run without a queue) never goes ahead of one that does
       return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL, "requests are waiting (" + waiting.size()
           + ") and this one may not queue");
     }
     if (!free.isEmpty()) {
-      String chosen = pick(free, r.strategy(), r.randomDraw());
+      String chosen = pickWarmFirst(free, cold, r.strategy(), r.randomDraw());
       long seq = arrivalOf(r);
-      grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), seq));
+      grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), seq, cold.contains(chosen)));
       return AcquireResult.granted(chosen, seq);
     }
     boolean anyUsable = candidateIds.stream().map(backends::get).anyMatch(b -> b.available && b.slots > 0);
@@ -95,7 +103,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     long seq = arrivalOf(r);
     TicketKey key = new TicketKey(seq - (long) (r.priority() - 5) * r.agingCredit(), seq);
     waiting.put(key, new Ticket(r.ticketId(), r.memberId(), r.model(), r.priority(), seq, candidateIds,
-        r.strategy(), r.randomDraw()));
+        r.strategy(), r.randomDraw(), cold, r.coldCap()));
     waitingById.put(r.ticketId(), key);
     // counting the tickets ahead walks the queue: skip it in the usual case, a ticket joining at the end
     return AcquireResult.queued(key.equals(waiting.lastKey()) ? waiting.size() - 1 : waiting.headMap(key).size(),
@@ -133,6 +141,32 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       return new ReleaseResult(ReleaseResult.Outcome.WAS_GRANTED, List.of());
     }
     return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, List.of());
+  }
+
+  /**
+   * A member that became leader claims the ledger: a member other than the current leader gets the next epoch,
+   * the current leader keeps its own (claiming again is idempotent). A member the cluster declared dead may not
+   * claim. Returns the epoch, or -1 when refused.
+   */
+  public long claimLeadership(String memberId) {
+    if (tombstones.contains(memberId)) {
+      return -1;
+    }
+    if (!memberId.equals(leader)) {
+      leaderEpoch++;
+      leader = memberId;
+    }
+    return leaderEpoch;
+  }
+
+  /** Whether {@code term} is the ledger's current leader term (null: an unfenced call, tests and tools only). */
+  public boolean holds(LeaderTerm term) {
+    return term == null || term.epoch() == leaderEpoch && term.leader().equals(leader);
+  }
+
+  /** The current leader term. */
+  public LeaderTerm leaderTerm() {
+    return new LeaderTerm(leader, leaderEpoch);
   }
 
   /** Sets a backend's slots and whether it takes new requests; more capacity is handed out at once. */
@@ -192,7 +226,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
           waiting.remove(queued);
         }
         ended.remove(g.ticketId());
-        grant(new Lease(g.ticketId(), g.backendId(), memberId, "", 5, nextSeq++));
+        grant(new Lease(g.ticketId(), g.backendId(), memberId, "", 5, nextSeq++, false));
         added++;
       }
     }
@@ -239,14 +273,15 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     Iterator<Ticket> it = waiting.values().iterator();
     while (free > 0 && it.hasNext()) {
       Ticket t = it.next();
-      List<String> candidates = freeAmong(t.candidates());
+      List<String> candidates = usableAmong(t.candidates(), t.cold(), t.coldCap());
       if (candidates.isEmpty()) {
         continue;
       }
-      String chosen = pick(candidates, t.strategy(), t.randomDraw());
+      String chosen = pickWarmFirst(candidates, t.cold(), t.strategy(), t.randomDraw());
       it.remove();
       waitingById.remove(t.ticketId());
-      grant(new Lease(t.ticketId(), chosen, t.memberId(), t.model(), t.priority(), t.seq()));
+      grant(new Lease(t.ticketId(), chosen, t.memberId(), t.model(), t.priority(), t.seq(),
+          t.cold().contains(chosen)));
       grants.add(new Grant(t.ticketId(), t.memberId(), chosen));
       free--;
     }
@@ -270,15 +305,42 @@ public final class PoolLedger implements IdentifiedDataSerializable {
 
   // ---- internals ----
 
-  private List<String> freeAmong(List<String> candidateIds) {
+  /**
+   * Candidates with a free slot this request may take: where its model is cold, only while fewer than
+   * {@code coldCap} requests are loading a model there (0 = no cap).
+   */
+  private List<String> usableAmong(List<String> candidateIds, List<String> cold, int coldCap) {
     List<String> free = new ArrayList<>();
     for (String id : candidateIds) {
       BackendSlots b = backends.get(id);
-      if (b != null && b.available && b.leases.size() < b.slots) {
+      if (b != null && b.available && b.leases.size() < b.slots
+          && (coldCap == 0 || !cold.contains(id) || coldLoadsOn(b) < coldCap)) {
         free.add(id);
       }
     }
     return free;
+  }
+
+  private int coldLoadsOn(BackendSlots b) {
+    int n = 0;
+    for (String id : b.leases) {
+      Lease l = leases.get(id);
+      if (l != null && l.cold()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Backends where the model is loaded go first; the strategy picks among them (or among the cold ones). */
+  private String pickWarmFirst(List<String> free, List<String> cold, Strategy strategy, long randomDraw) {
+    if (!cold.isEmpty()) {
+      List<String> warm = free.stream().filter(id -> !cold.contains(id)).toList();
+      if (!warm.isEmpty()) {
+        return pick(warm, strategy, randomDraw);
+      }
+    }
+    return pick(free, strategy, randomDraw);
   }
 
   private String pick(List<String> free, Strategy strategy, long randomDraw) {
@@ -331,10 +393,13 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
   }
 
-  record Lease(String leaseId, String backendId, String memberId, String model, int priority, long seq) {}
+  /** @param cold whether the model was not loaded on the backend when granted (the request loads it) */
+  record Lease(String leaseId, String backendId, String memberId, String model, int priority, long seq,
+      boolean cold) {}
 
+  /** @param cold the candidates where the model is not loaded; @param coldCap the request's cold-load cap */
   record Ticket(String ticketId, String memberId, String model, int priority, long seq, List<String> candidates,
-      Strategy strategy, long randomDraw) {}
+      Strategy strategy, long randomDraw, List<String> cold, int coldCap) {}
 
   record TicketKey(long sortKey, long seq) implements Comparable<TicketKey> {
     @Override
@@ -374,6 +439,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeString(l.model());
       out.writeInt(l.priority());
       out.writeLong(l.seq());
+      out.writeBoolean(l.cold());
     }
     out.writeInt(waiting.size());
     for (Map.Entry<TicketKey, Ticket> e : waiting.entrySet()) {
@@ -387,9 +453,13 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeStringArray(t.candidates().toArray(String[]::new));
       out.writeInt(t.strategy().ordinal());
       out.writeLong(t.randomDraw());
+      out.writeStringArray(t.cold().toArray(String[]::new));
+      out.writeInt(t.coldCap());
     }
     out.writeStringArray(tombstones.toArray(String[]::new));
     out.writeStringArray(endedOrder.toArray(String[]::new));
+    out.writeLong(leaderEpoch);
+    out.writeString(leader);
   }
 
   @Override
@@ -404,7 +474,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     int nl = in.readInt();
     for (int i = 0; i < nl; i++) {
       Lease l = new Lease(in.readString(), in.readString(), in.readString(), in.readString(), in.readInt(),
-          in.readLong());
+          in.readLong(), in.readBoolean());
       leases.put(l.leaseId(), l);
       backends.computeIfAbsent(l.backendId(), id -> new BackendSlots(0, false)).leases.add(l.leaseId());
     }
@@ -412,7 +482,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     for (int i = 0; i < nw; i++) {
       long sortKey = in.readLong();
       Ticket t = new Ticket(in.readString(), in.readString(), in.readString(), in.readInt(), in.readLong(),
-          List.of(in.readStringArray()), Strategy.values()[in.readInt()], in.readLong());
+          List.of(in.readStringArray()), Strategy.values()[in.readInt()], in.readLong(), List.of(in.readStringArray()),
+          in.readInt());
       TicketKey key = new TicketKey(sortKey, t.seq());
       waiting.put(key, t);
       waitingById.put(t.ticketId(), key);
@@ -422,5 +493,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       endedOrder.addLast(id);
       ended.add(id);
     }
+    leaderEpoch = in.readLong();
+    leader = in.readString();
   }
 }

@@ -22,6 +22,8 @@ public record ReleaseResult(Outcome outcome, List<Grant> grants) {
     /** A cancel found the ticket already granted: the canceller must release it. */
     WAS_GRANTED,
     /** Nothing to do: already released, cancelled, or never known (idempotent retry). */
-    UNKNOWN
+    UNKNOWN,
+    /** A leader action from a term that is not the ledger's current one: refused, nothing changed. */
+    FENCED
   }
 }

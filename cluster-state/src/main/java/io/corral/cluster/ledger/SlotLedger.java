@@ -52,15 +52,37 @@ public final class SlotLedger {
     return map.submitToKey(pool, new LedgerOps.Release(ticketId, true));
   }
 
-  /** Sets a backend's slots and availability; the result lists tickets granted from new capacity. */
+  /** Unfenced {@link #setCapacity(String, int, boolean, LeaderTerm)}: for tests and single-member tools. */
   public CompletionStage<List<Grant>> setCapacity(String backendId, int slots, boolean available) {
-    return map.submitToKey(pool, new LedgerOps.SetCapacity(backendId, slots, available))
-        .thenApply(ReleaseResult::grants);
+    return setCapacity(backendId, slots, available, null).thenApply(ReleaseResult::grants);
   }
 
-  /** Frees a departed member's leases, drops its tickets and refuses its late operations. Idempotent. */
+  /**
+   * The leader sets a backend's slots and availability; the result lists tickets granted from new capacity, or is
+   * {@link ReleaseResult.Outcome#FENCED} when {@code term} is no longer the ledger's leader term.
+   */
+  public CompletionStage<ReleaseResult> setCapacity(String backendId, int slots, boolean available,
+      LeaderTerm term) {
+    return map.submitToKey(pool, new LedgerOps.SetCapacity(backendId, slots, available, term));
+  }
+
+  /** Unfenced {@link #purgeMember(String, LeaderTerm)}: for tests and single-member tools. */
   public CompletionStage<List<Grant>> purgeMember(String memberId) {
-    return map.submitToKey(pool, new LedgerOps.PurgeMember(memberId)).thenApply(ReleaseResult::grants);
+    return purgeMember(memberId, null).thenApply(ReleaseResult::grants);
+  }
+
+  /**
+   * The leader frees a departed member's leases, drops its tickets and refuses its late operations; idempotent.
+   * {@link ReleaseResult.Outcome#FENCED} when {@code term} is no longer the ledger's leader term.
+   */
+  public CompletionStage<ReleaseResult> purgeMember(String memberId, LeaderTerm term) {
+    return map.submitToKey(pool, new LedgerOps.PurgeMember(memberId, term));
+  }
+
+  /** A member that became leader claims the ledger: its leader term, or an epoch of -1 when refused. */
+  public CompletionStage<LeaderTerm> claimLeadership(String memberId) {
+    return map.submitToKey(pool, new LedgerOps.ClaimLeadership(memberId))
+        .thenApply(epoch -> new LeaderTerm(memberId, epoch));
   }
 
   /** Puts back leases whose requests still run after a merge or a lost partition. Idempotent. */

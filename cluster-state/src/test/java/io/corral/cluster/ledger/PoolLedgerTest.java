@@ -95,6 +95,63 @@ class PoolLedgerTest {
     assertThat(ledger.acquire(again).outcome()).isEqualTo(Outcome.GRANTED);
   }
 
+  AcquireRequest coldOn(String id, String coldBackend) {
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate(A, 2, !coldBackend.equals(A)),
+        new AcquireRequest.Candidate(B, 2, !coldBackend.equals(B)));
+    return new AcquireRequest(id, "member-a", "m", 5, c, Strategy.LEAST_LOADED, n++, 100, 100, -1, 1);
+  }
+
+  @Test
+  void aBackendWithTheModelLoadedIsPreferredOverAnEquallyFreeOneWithout() {
+    for (int i = 0; i < 2; i++) {
+      assertThat(ledger.acquire(coldOn("w" + i, A)).backendId()).isEqualTo(B);
+    }
+  }
+
+  @Test
+  void onlyOneRequestAtATimeLoadsAModelOnABackendTheRestWaitForItsLoadOrAWarmSlot() {
+    AcquireRequest onlyA = new AcquireRequest("load-1", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2, false)), Strategy.LEAST_LOADED, 0, 100, 100, -1, 1);
+    AcquireRequest alsoOnlyA = new AcquireRequest("load-2", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2, false)), Strategy.LEAST_LOADED, 0, 100, 100, -1, 1);
+    assertThat(ledger.acquire(onlyA).outcome()).isEqualTo(Outcome.GRANTED);
+    // A still has a free slot, but a second cold load there would thrash: it waits
+    assertThat(ledger.acquire(alsoOnlyA).outcome()).isEqualTo(Outcome.QUEUED);
+    // a request for which A is warm may still use that free slot
+    assertThat(ledger.acquire(req("warm-on-a", "member-a", 5, A)).outcome()).isEqualTo(Outcome.GRANTED);
+    ledger.release("warm-on-a");
+    assertThat(ledger.snapshot().queueDepth()).isEqualTo(1);
+
+    // the load finishes: the waiting request gets its turn
+    ReleaseResult loaded = ledger.release("load-1");
+    assertThat(loaded.grants()).extracting(Grant::ticketId).containsExactly("load-2");
+  }
+
+  @Test
+  void aLeaderThatWasReplacedCannotPurgeOrResizeAnyMore() {
+    long first = ledger.claimLeadership("old-leader");
+    assertThat(ledger.claimLeadership("old-leader")).as("claiming again keeps the term").isEqualTo(first);
+    acquire("r0");
+    long second = ledger.claimLeadership("new-leader");
+    assertThat(second).isGreaterThan(first);
+
+    LeaderTerm stale = new LeaderTerm("old-leader", first);
+    assertThat(ledger.holds(stale)).isFalse();
+    assertThat(ledger.holds(new LeaderTerm("new-leader", second))).isTrue();
+    // the old leader resumes and acts on what it last saw: the ledger does not let it
+    assertThat(new LedgerOps.PurgeMember("member-a", stale).apply(ledger).outcome())
+        .isEqualTo(ReleaseResult.Outcome.FENCED);
+    assertThat(new LedgerOps.SetCapacity(A, 0, false, stale).apply(ledger).outcome())
+        .isEqualTo(ReleaseResult.Outcome.FENCED);
+    assertThat(ledger.snapshot().backends()).allSatisfy(b -> assertThat(b.available()).isTrue());
+    assertThat(ledger.snapshot().leasesByMember()).containsEntry("member-a", 1);
+
+    // the current leader's actions go through, and a member declared dead may not claim at all
+    assertThat(new LedgerOps.PurgeMember("member-a", new LeaderTerm("new-leader", second)).apply(ledger)
+        .outcome()).isNotEqualTo(ReleaseResult.Outcome.FENCED);
+    assertThat(ledger.claimLeadership("member-a")).isEqualTo(-1);
+  }
+
   @Test
   void leastLoadedSpreadsAcrossBackends() {
     String first = acquire("r0").backendId();
@@ -242,10 +299,13 @@ class PoolLedgerTest {
     for (int i = 0; i < 6; i++) {
       ledger.acquire(req("r" + i, "m" + (i % 2), 1 + i));
     }
+    ledger.acquire(coldOn("cold-1", A));
+    ledger.claimLeadership("leader-1");
     InternalSerializationService ss = new DefaultSerializationServiceBuilder()
         .addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization()).build();
     PoolLedger copy = ss.toObject(ss.toData(ledger));
     assertThat(copy.snapshot()).isEqualTo(ledger.snapshot());
+    assertThat(copy.leaderTerm()).isEqualTo(ledger.leaderTerm());
     for (String id : List.of("r0", "r1", "r2")) {
       assertThat(copy.release(id)).isEqualTo(ledger.release(id));
     }

@@ -85,4 +85,27 @@ class SlotLedgerClusterTest {
     assertThat(again.grants()).isEmpty();
     assertThat(join(ledger.snapshot()).inFlight("be")).isOne();
   }
+
+  @Test
+  void anOldLeadersActionsAreFencedOnceANewLeaderClaimedTheLedger() {
+    SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
+    SlotLedger onB = new SlotLedger(members.get(1).hazelcast(), onA.pool());
+    String a = members.get(0).localId().toString();
+    String b = members.get(1).localId().toString();
+    LeaderTerm old = join(onA.claimLeadership(a));
+    assertThat(join(onA.setCapacity("be", 1, true, old)).outcome()).isNotEqualTo(ReleaseResult.Outcome.FENCED);
+    join(onB.acquire(new AcquireRequest("held", b, "m", 5, List.of(new AcquireRequest.Candidate("be", 1)),
+        Strategy.LEAST_LOADED, 0, 10, 10)));
+
+    LeaderTerm next = join(onB.claimLeadership(b));
+    assertThat(next.epoch()).isGreaterThan(old.epoch());
+
+    // A still thinks it leads (it was frozen): its purge of B and its resize change nothing
+    assertThat(join(onA.purgeMember(b, old)).outcome()).isEqualTo(ReleaseResult.Outcome.FENCED);
+    assertThat(join(onA.setCapacity("be", 0, false, old)).outcome()).isEqualTo(ReleaseResult.Outcome.FENCED);
+    LedgerSnapshot snap = join(onB.snapshot());
+    assertThat(snap.inFlight("be")).isOne();
+    assertThat(snap.backends()).singleElement().satisfies(l -> assertThat(l.available()).isTrue());
+    assertThat(join(onB.setCapacity("be", 2, true, next)).outcome()).isNotEqualTo(ReleaseResult.Outcome.FENCED);
+  }
 }

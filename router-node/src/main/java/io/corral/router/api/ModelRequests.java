@@ -15,6 +15,7 @@ import io.corral.router.routing.BackendSelector;
 import io.corral.router.routing.HedgePolicy;
 import io.corral.router.routing.RouteRequest;
 import io.corral.router.routing.SlotLease;
+import io.corral.router.routing.WarmModels;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -51,6 +52,8 @@ public final class ModelRequests {
   private final HedgePolicy hedge;
   private final EventStream events;
   private final GenerationObserver generation;
+  /** Learns from completed requests which models are loaded where (ahead of the next probe). */
+  private final WarmModels warm;
 
   /**
    * @param maxRetries how many other backends a request may try after a failure before its first byte
@@ -58,7 +61,8 @@ public final class ModelRequests {
    */
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
       RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
-      EventStream events, GenerationObserver generation) {
+      EventStream events, GenerationObserver generation, WarmModels warm) {
+    this.warm = warm;
     this.generation = generation;
     this.hedge = hedge;
     this.breakers = breakers;
@@ -277,6 +281,9 @@ public final class ModelRequests {
           }
           if (outcome.firstByteNanos() >= 0) {
             metrics.firstByte(c.route, backendId, Duration.ofNanos(outcome.firstByteNanos()));
+          }
+          if (outcome.result() == ProxyOutcome.Result.COMPLETED && outcome.status() < 400) {
+            warm.answered(backendId, c.model);
           }
           if (outcome.tokens() >= 2 && outcome.generationNanos() > 0) {
             generation.generated(backendId, outcome.tokens() - 1, outcome.generationNanos());

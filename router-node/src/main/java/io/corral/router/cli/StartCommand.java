@@ -100,6 +100,10 @@ public final class StartCommand implements Callable<Integer> {
       + "buffer of its answer unread before its slot is freed and it is disconnected. Default 60s.")
   String slowClientTimeout;
 
+  @Option(names = "--cold-loads-per-backend", paramLabel = "N", description = "Requests that may load a model on "
+      + "one Ollama backend at once; backends with the model loaded are preferred. 0 = no cap. Default 1.")
+  String coldLoadsPerBackend;
+
   @Option(names = "--hedge-after", paramLabel = "DURATION", description = "Send a second copy of a request that "
       + "has no first byte after this long, when another backend has a free slot and nobody waits (the first to "
       + "answer wins, the other is cancelled). Default 0 = off.")
@@ -242,6 +246,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "bodyTimeout", bodyTimeout);
     put(m, "slowClientTimeout", slowClientTimeout);
     put(m, "hedgeAfter", hedgeAfter);
+    put(m, "coldLoadsPerBackend", coldLoadsPerBackend);
     put(m, "hedgeModels", hedgeModels);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);

@@ -63,6 +63,7 @@ public final class ConfigLoader {
       new Setting("bodyTimeout", Duration.ofSeconds(30), Values::duration),
       new Setting("slowClientTimeout", Duration.ofSeconds(60), Values::duration),
       new Setting("hedgeAfter", Duration.ZERO, Values::duration),
+      new Setting("coldLoadsPerBackend", 1, Values::integer),
       new Setting("hedgeModels", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
@@ -165,7 +166,7 @@ public final class ConfigLoader {
           backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
           breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
-          (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged));
+          (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -48,6 +48,7 @@ import java.util.Objects;
  * @param slowClientTimeout how long a client may leave a full buffer of the answer unread before its slot is
  *                          freed and it is disconnected
  * @param hedge             when a slow request gets a second copy on another backend (off by default)
+ * @param coldLoadsPerBackend requests that may load a model on one Ollama backend at once (0 = no cap)
  */
 public record RouterConfig(
     String host,
@@ -81,7 +82,8 @@ public record RouterConfig(
     Duration drainTimeout,
     Duration bodyTimeout,
     Duration slowClientTimeout,
-    HedgePolicy hedge) {
+    HedgePolicy hedge,
+    int coldLoadsPerBackend) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -120,6 +122,9 @@ public record RouterConfig(
     requirePositive("bodyTimeout", bodyTimeout);
     requirePositive("slowClientTimeout", slowClientTimeout);
     Objects.requireNonNull(hedge, "hedge");
+    if (coldLoadsPerBackend < 0) {
+      throw new ConfigException("coldLoadsPerBackend must be >= 0 (0 = no cap), got " + coldLoadsPerBackend);
+    }
     if (maxRetries < 0 || maxRetries > 10) {
       throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
     }
@@ -161,6 +166,6 @@ public record RouterConfig(
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboard,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
-        bodyTimeout, slowClientTimeout, hedge);
+        bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend);
   }
 }

@@ -51,6 +51,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private final GrantNotifier notifier;
   private final Supplier<String> localMemberId;
   private final QueueSettings settings;
+  private final WarmModels warm;
   private volatile String subscribedAs;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final Map<String, Lease> active = new ConcurrentHashMap<>();
@@ -65,6 +66,13 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
    */
   public LedgerSelector(Vertx vertx, SlotLedger ledger, GrantNotifier notifier, Supplier<String> localMemberId,
       QueueSettings settings) {
+    this(vertx, ledger, notifier, localMemberId, settings, new WarmModels());
+  }
+
+  /** @param warm which candidates have the request's model loaded (preferred; cold ones are capped) */
+  public LedgerSelector(Vertx vertx, SlotLedger ledger, GrantNotifier notifier, Supplier<String> localMemberId,
+      QueueSettings settings, WarmModels warm) {
+    this.warm = warm;
     this.vertx = vertx;
     this.ledger = ledger;
     this.notifier = notifier;
@@ -86,7 +94,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     pending.put(ticket, p);
     List<AcquireRequest.Candidate> candidates = new ArrayList<>();
     for (BackendState b : request.candidates()) {
-      candidates.add(new AcquireRequest.Candidate(b.id(), b.slots()));
+      candidates.add(new AcquireRequest.Candidate(b.id(), b.slots(), warm.isWarm(b, request.model())));
     }
     long draw;
     synchronized (random) {
@@ -94,7 +102,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     }
     p.acquire = new AcquireRequest(ticket, localMemberId.get(), request.model(), request.priority(), candidates,
         request.strategy(), draw, request.mayWait() ? settings.maxDepth() : 0, settings.agingCredit(),
-        request.arrivalSeq());
+        request.arrivalSeq(), settings.coldLoadsPerBackend());
     submit(p);
     request.clientGone().onComplete(v -> abandon(p));
     return p.promise.future();

@@ -11,9 +11,16 @@ import java.time.Duration;
  * @param agingCredit     how many later arrivals one priority level may overtake
  * @param defaultStrategy used when a request does not name one
  * @param reconcileEvery  how often this member compares the ledger's view of its requests with its live ones
+ * @param coldLoadsPerBackend requests that may load a model on one backend at once (0 = no cap)
  */
 public record QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Strategy defaultStrategy,
-    Duration reconcileEvery) {
+    Duration reconcileEvery, int coldLoadsPerBackend) {
+
+  /** Without a cold-load cap. */
+  public QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Strategy defaultStrategy,
+      Duration reconcileEvery) {
+    this(maxDepth, maxWait, agingCredit, defaultStrategy, reconcileEvery, 0);
+  }
 
   public QueueSettings {
     if (maxDepth < 0) {
@@ -24,6 +31,9 @@ public record QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Str
     }
     if (agingCredit < 0) {
       throw new IllegalArgumentException("aging credit must be >= 0");
+    }
+    if (coldLoadsPerBackend < 0) {
+      throw new IllegalArgumentException("cold loads per backend must be >= 0");
     }
   }
 }

@@ -43,12 +43,17 @@ class HedgingTest {
     SimulatedBackend slow = cluster.sim(SimBackendOptions.ollama("llama3", "qwen"));
     SimulatedBackend fast = cluster.sim(SimBackendOptions.ollama("llama3", "qwen"));
     slow.faults().extraFirstTokenDelay(Duration.ofSeconds(5));
+    // both have the models loaded, so round robin alternates (a warm backend is preferred over a cold one)
+    for (SimulatedBackend s : List.of(slow, fast)) {
+      s.markLoaded("llama3");
+      s.markLoaded("qwen");
+    }
     RouterNode member = cluster.member(List.of(slow.url(), fast.url()), f -> {
       f.put("hedgeAfter", "200ms");
       f.put("hedgeModels", List.of("llama3"));
     });
-    await().atMost(Duration.ofSeconds(10)).until(() -> member.backends().all().stream().filter(b -> b.isUp())
-        .count() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> member.backends().all().stream()
+        .filter(b -> b.isUp() && b.loadedModels().size() == 2).count() == 2);
 
     int hedged = 0;
     for (int i = 0; i < 4; i++) {
