@@ -21,6 +21,8 @@ import java.util.Objects;
  *                          separate clusters merge after this delay (Hazelcast's default is 300 s)
  * @param minClusterSize    split-brain protection of the slot ledger: with fewer members visible, this side
  *                          refuses to grant (1 = off; see docs/operations.md for the trade-off)
+ * @param ledgerBackups     synchronous backup copies of the slot ledger (1 by default: it survives any one member
+ *                          crash; 0 only to test what happens when the ledger is lost)
  */
 public record ClusterSettings(
     String clusterName,
@@ -34,7 +36,8 @@ public record ClusterSettings(
     int heartbeatSeconds,
     int maxNoHeartbeatSeconds,
     int mergeDelaySeconds,
-    int minClusterSize) {
+    int minClusterSize,
+    int ledgerBackups) {
 
   public static final String DEFAULT_CLUSTER_NAME = "corral";
   public static final int DEFAULT_PORT = 5701;
@@ -67,17 +70,20 @@ public record ClusterSettings(
     if (minClusterSize < 1) {
       throw new IllegalArgumentException("minClusterSize must be >= 1");
     }
+    if (ledgerBackups < 0 || ledgerBackups > 6) {
+      throw new IllegalArgumentException("ledgerBackups must be 0-6, got " + ledgerBackups);
+    }
   }
 
   /** Loopback-only defaults: the ones {@code corral start} uses without flags. */
   public static ClusterSettings loopbackDefaults() {
     return new ClusterSettings(DEFAULT_CLUSTER_NAME, "127.0.0.1", null, DEFAULT_PORT, 20, List.of(), false, 271, 1,
-        10, 5, 1);
+        10, 5, 1, 1);
   }
 
   /** Settings for a test cluster: its own name, ephemeral-ish ports, few partitions, fast failure detection. */
   public static ClusterSettings forTests(String clusterName, int port, List<String> members) {
-    return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2, 1);
+    return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2, 1, 1);
   }
 
   public String advertisedHost() {
@@ -86,11 +92,16 @@ public record ClusterSettings(
 
   public ClusterSettings withMembers(List<String> newMembers) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, newMembers, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups);
   }
 
   public ClusterSettings withMinClusterSize(int size) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, size);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, size, ledgerBackups);
+  }
+
+  public ClusterSettings withLedgerBackups(int backups) {
+    return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, backups);
   }
 }

@@ -80,7 +80,8 @@ final class MemberConfigFactory {
     c.addMapConfig(new MapConfig(BackendRegistry.MAP_NAME).setBackupCount(1));
     c.getSerializationConfig().addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization());
     // OBJECT: the ledger is changed in place by entry processors on every request; no deserialize per operation
-    MapConfig ledger = new MapConfig(SlotLedger.MAP_NAME).setInMemoryFormat(InMemoryFormat.OBJECT).setBackupCount(1);
+    MapConfig ledger = new MapConfig(SlotLedger.MAP_NAME).setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(s.ledgerBackups());
     if (s.minClusterSize() > 1) {
       c.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(LEDGER_PROTECTION, true, s.minClusterSize()));
       ledger.setSplitBrainProtectionName(LEDGER_PROTECTION);

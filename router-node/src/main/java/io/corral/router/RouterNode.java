@@ -131,7 +131,7 @@ public final class RouterNode implements AutoCloseable {
         config.advertise(), config.hazelcastPort(),
         defaults.portCount(), config.join(), config.multicast(), config.partitionCount(),
         defaults.heartbeatSeconds(), defaults.maxNoHeartbeatSeconds(), defaults.mergeDelaySeconds(),
-        config.minClusterSize());
+        config.minClusterSize(), defaults.ledgerBackups());
     return start(config, cluster, InstantSource.system());
   }
 

@@ -28,12 +28,17 @@ public final class TestCluster implements AutoCloseable {
   private final ClusterSettings settings;
 
   public TestCluster() {
+    this(s -> s);
+  }
+
+  /** A test cluster whose Hazelcast settings the test adjusts (e.g. no ledger backups). */
+  public TestCluster(java.util.function.UnaryOperator<ClusterSettings> adjust) {
     int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
     List<String> join = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       join.add("127.0.0.1:" + (base + i));
     }
-    settings = ClusterSettings.forTests("test-" + UUID.randomUUID(), base, join);
+    settings = adjust.apply(ClusterSettings.forTests("test-" + UUID.randomUUID(), base, join));
   }
 
   public SimulatedBackend sim(SimBackendOptions options) {

@@ -39,6 +39,9 @@ class CircuitBreakerTest {
     cluster = new TestCluster();
     bad = cluster.sim(SimBackendOptions.ollama("llama3").withSlots(4));
     good = cluster.sim(SimBackendOptions.ollama("llama3").withSlots(4));
+    // both have the model loaded: round robin then alternates (a warm backend is preferred over a cold one)
+    bad.markLoaded("llama3");
+    good.markLoaded("llama3");
     Consumer<Map<String, Object>> breaker = f -> {
       f.put("breakerWindow", "4");
       f.put("breakerMinimumCalls", "4");
@@ -72,7 +75,9 @@ class CircuitBreakerTest {
   @Test
   void aBackendAnswering503sIsKeptAwayFromByEveryMemberUntilItRecovers() throws Exception {
     await().atMost(Duration.ofSeconds(15)).until(() -> backend(two, bad.url()).getString("health").equals("up")
-        && backend(two, good.url()).getString("health").equals("up"));
+        && backend(two, good.url()).getString("health").equals("up")
+        && backend(two, bad.url()).getJsonArray("loadedModels").size() == 1
+        && backend(two, good.url()).getJsonArray("loadedModels").size() == 1);
     bad.faults().failWith(503, -1);
 
     // requests through member two meet the failures until its breaker trips
