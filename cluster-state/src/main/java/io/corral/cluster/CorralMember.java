@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.corral.cluster.leader.LeaderElection;
+import io.corral.cluster.ledger.GrantNotifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -99,12 +100,17 @@ public final class CorralMember implements AutoCloseable {
   /** Leaves the cluster gracefully (partitions migrate first). Blocking. */
   public void shutdown() {
     if (hazelcast.getLifecycleService().isRunning()) {
+      // the notifier lives in the instance's user context, which is gone once the instance is
+      GrantNotifier.shutdown(hazelcast);
       hazelcast.shutdown();
     }
   }
 
   /** Leaves abruptly, as a crash would (no migration). Blocking. For tests and chaos runs. */
   public void terminate() {
+    if (hazelcast.getLifecycleService().isRunning()) {
+      GrantNotifier.shutdown(hazelcast);
+    }
     hazelcast.getLifecycleService().terminate();
   }
 

@@ -23,9 +23,17 @@ final class ClusterHistory {
     this.minGapMillis = minGapMillis;
   }
 
+  /**
+   * Whether a point taken now would be kept: lets the caller skip reading every member's document (posts arrive
+   * several times per interval, one per member) when it would not.
+   */
+  synchronized boolean due(long nowMillis) {
+    return nowMillis - lastAt >= minGapMillis;
+  }
+
   /** Appends a point from {@code totals} unless the last one is younger than the minimum gap. */
   synchronized boolean offer(long nowMillis, JsonObject totals) {
-    if (nowMillis - lastAt < minGapMillis) {
+    if (!due(nowMillis)) {
       return false;
     }
     lastAt = nowMillis;

@@ -138,8 +138,10 @@ public final class Dashboard implements AutoCloseable {
    */
   public Future<Void> start() {
     board.onChange(id -> {
-      Map<String, JsonObject> docs = view.docs();
-      history.offer(clock.millis(), ClusterView.totals(docs));
+      long now = clock.millis();
+      if (history.due(now)) {
+        history.offer(now, ClusterView.totals(view.docs()));
+      }
       live.changed();
     });
     board.start();

@@ -50,6 +50,8 @@ final class MemberStatsPublisher {
   private final Runnable leaderChores;
   /** First time each of this member's waiting tickets was seen: the oldest wait, to one interval. */
   private final Map<String, Long> waitingSince = new HashMap<>();
+  private final int cores = Runtime.getRuntime().availableProcessors();
+  private final CpuSampler cpuSampler = new CpuSampler();
   private Context context;
   private long timer = -1;
   private boolean busy;
@@ -129,21 +131,19 @@ final class MemberStatsPublisher {
       doc.put("inFlight", holdings.leases().size()).put("queueHeld", current.size())
           .put("oldestWaitMs", now - oldest);
     }
-    jvm(doc);
+    jvm(doc, now);
     if (snapshot != null) {
       doc.put("ledger", ledgerJson(snapshot));
     }
     return doc;
   }
 
-  private static void jvm(JsonObject doc) {
+  private void jvm(JsonObject doc, long nowMillis) {
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     doc.put("heap", new JsonObject().put("used", heap.getUsed()).put("max", heap.getMax())
         .put("committed", heap.getCommitted()));
-    JsonObject cpu = new JsonObject().put("cores", Runtime.getRuntime().availableProcessors());
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      cpu.put("process", os.getProcessCpuLoad()).put("system", os.getCpuLoad());
-    }
+    JsonObject cpu = new JsonObject().put("cores", cores);
+    cpuSampler.sample(nowMillis, cpu);
     doc.put("cpu", cpu).put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
   }
 

@@ -39,6 +39,7 @@ import io.corral.router.config.RouterConfig;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.BackendBreakers;
+import io.corral.router.routing.GrantDatagrams;
 import io.corral.router.routing.LedgerSelector;
 import io.corral.router.routing.QueueSettings;
 import io.corral.router.routing.WarmModels;
@@ -58,6 +59,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -135,13 +137,26 @@ public final class RouterNode implements AutoCloseable {
     return start(config, cluster, InstantSource.system());
   }
 
+  /**
+   * Vert.x's own meters for the API server. Its client, connection-pool and event-bus meters are off: the proxy's
+   * calls to backends are measured per backend by {@link RouterMetrics}, and the client meters (a tagged timer
+   * sample per request and per pool checkout) were a visible share of a busy event loop's time.
+   */
+  private static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions().setEnabled(true)
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
+        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+        .addDisabledMetricsCategory(MetricsDomain.NAMED_POOLS)
+        .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
+  }
+
   /** Starts a member with explicit cluster settings (tests use their own names and ports). Blocking. */
   public static RouterNode start(RouterConfig config, ClusterSettings clusterSettings, InstantSource clock) {
     ClusterSettings cluster = clusterSettings.withMinClusterSize(config.minClusterSize());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
-            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+            .setMetricsOptions(metricsOptions()))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     DelegatingHandler handler = new DelegatingHandler();
@@ -190,6 +205,8 @@ public final class RouterNode implements AutoCloseable {
           new QueueSettings(config.queueMaxDepth(), config.queueMaxWait(), config.queueAgingCredit(),
               config.strategy(), Duration.ofSeconds(2), config.coldLoadsPerBackend()), warm);
       selector.start();
+      GrantDatagrams notices = openGrantDatagrams(vertx, cluster, member, selector);
+      Runnable closeNotices = notices == null ? () -> { } : notices::close;
       LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger);
       stewardship.start();
       LedgerResetWatcher resets = new LedgerResetWatcher(member.hazelcast(), ledger);
@@ -262,14 +279,33 @@ public final class RouterNode implements AutoCloseable {
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
-          ledger, fileWatcher == null ? List.of(dashboard::close, scans::stop, rpcHealth::stop)
-              : List.of(dashboard::close, scans::stop, rpcHealth::stop, fileWatcher::stop), handler, dashboard);
+          ledger, fileWatcher == null ? List.of(dashboard::close, scans::stop, rpcHealth::stop, closeNotices)
+              : List.of(dashboard::close, scans::stop, rpcHealth::stop, closeNotices, fileWatcher::stop), handler,
+          dashboard);
     } catch (RuntimeException e) {
       if (member != null) {
         member.terminate();
       }
       vertx.close();
       throw e;
+    }
+  }
+
+  /**
+   * Binds the socket for direct grant notices (UDP, the cluster interface, the Hazelcast port number if free) and
+   * tells the selector its address. Without it (no free port) grants still arrive by topic, a little later.
+   */
+  private static GrantDatagrams openGrantDatagrams(Vertx vertx, ClusterSettings cluster, CorralMember member,
+      LedgerSelector selector) {
+    com.hazelcast.cluster.Address self = member.hazelcast().getCluster().getLocalMember().getAddress();
+    try {
+      GrantDatagrams notices = await(GrantDatagrams.open(vertx, cluster.bindHost(), self.getHost(), self.getPort(),
+          selector::acceptNotice));
+      selector.takeNoticesAt(notices.address());
+      return notices;
+    } catch (RuntimeException e) {
+      log.warn("event=grant_datagrams_unavailable error={} (grants arrive by topic only)", e.toString());
+      return null;
     }
   }
 

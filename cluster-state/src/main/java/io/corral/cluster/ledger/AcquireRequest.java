@@ -23,10 +23,19 @@ import java.util.Objects;
  * @param coldCap    how many requests may load a model (run where it is cold) on one backend at once; 0 = no
  *                   limit. A cold candidate over the cap is not used now: the request waits for a warm slot or
  *                   for the load in progress to finish, so traffic does not thrash model swaps
+ * @param notifyTo   where the ledger's owner sends a direct notice when a queued ticket gets its slot
+ *                   ({@code host:port} of the member's grant datagram socket), or "" for the grant topic only
  */
 public record AcquireRequest(String ticketId, String memberId, String model, int priority,
     List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit,
-    long arrivalSeq, int coldCap) {
+    long arrivalSeq, int coldCap, String notifyTo) {
+
+  /** No direct notice address: grants for this ticket travel on the grant topic only. */
+  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
+      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap) {
+    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
+        coldCap, "");
+  }
 
   /** A new arrival, no cold-load cap: the ledger gives it the next sequence number. */
   public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
@@ -44,7 +53,7 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
   /** The same request made by this member under a new UUID (after a merge). */
   public AcquireRequest forMember(String newMemberId) {
     return new AcquireRequest(ticketId, newMemberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit, arrivalSeq, coldCap);
+        agingCredit, arrivalSeq, coldCap, notifyTo);
   }
 
   /**
@@ -64,6 +73,7 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
     Objects.requireNonNull(memberId, "memberId");
     Objects.requireNonNull(strategy, "strategy");
     model = model == null ? "" : model;
+    notifyTo = notifyTo == null ? "" : notifyTo;
     candidates = List.copyOf(candidates);
     if (priority < 1 || priority > 10) {
       throw new IllegalArgumentException("priority must be 1-10");

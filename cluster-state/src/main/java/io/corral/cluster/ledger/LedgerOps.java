@@ -179,6 +179,7 @@ final class LedgerOps {
       out.writeInt(r.agingCredit());
       out.writeLong(r.arrivalSeq());
       out.writeInt(r.coldCap());
+      out.writeString(r.notifyTo());
     }
 
     @Override
@@ -193,7 +194,8 @@ final class LedgerOps {
         candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt(), in.readBoolean()));
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
-          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt());
+          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt(),
+          in.readString());
     }
   }
 

@@ -103,7 +103,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     long seq = arrivalOf(r);
     TicketKey key = new TicketKey(seq - (long) (r.priority() - 5) * r.agingCredit(), seq);
     waiting.put(key, new Ticket(r.ticketId(), r.memberId(), r.model(), r.priority(), seq, candidateIds,
-        r.strategy(), r.randomDraw(), cold, r.coldCap()));
+        r.strategy(), r.randomDraw(), cold, r.coldCap(), r.notifyTo()));
     waitingById.put(r.ticketId(), key);
     // counting the tickets ahead walks the queue: skip it in the usual case, a ticket joining at the end
     return AcquireResult.queued(key.equals(waiting.lastKey()) ? waiting.size() - 1 : waiting.headMap(key).size(),
@@ -282,7 +282,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       waitingById.remove(t.ticketId());
       grant(new Lease(t.ticketId(), chosen, t.memberId(), t.model(), t.priority(), t.seq(),
           t.cold().contains(chosen)));
-      grants.add(new Grant(t.ticketId(), t.memberId(), chosen));
+      grants.add(new Grant(t.ticketId(), t.memberId(), chosen, t.notifyTo()));
       free--;
     }
     return grants;
@@ -399,7 +399,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
 
   /** @param cold the candidates where the model is not loaded; @param coldCap the request's cold-load cap */
   record Ticket(String ticketId, String memberId, String model, int priority, long seq, List<String> candidates,
-      Strategy strategy, long randomDraw, List<String> cold, int coldCap) {}
+      Strategy strategy, long randomDraw, List<String> cold, int coldCap, String notifyTo) {}
 
   record TicketKey(long sortKey, long seq) implements Comparable<TicketKey> {
     @Override
@@ -455,6 +455,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeLong(t.randomDraw());
       out.writeStringArray(t.cold().toArray(String[]::new));
       out.writeInt(t.coldCap());
+      out.writeString(t.notifyTo());
     }
     out.writeStringArray(tombstones.toArray(String[]::new));
     out.writeStringArray(endedOrder.toArray(String[]::new));
@@ -483,7 +484,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       long sortKey = in.readLong();
       Ticket t = new Ticket(in.readString(), in.readString(), in.readString(), in.readInt(), in.readLong(),
           List.of(in.readStringArray()), Strategy.values()[in.readInt()], in.readLong(), List.of(in.readStringArray()),
-          in.readInt());
+          in.readInt(), in.readString());
       TicketKey key = new TicketKey(sortKey, t.seq());
       waiting.put(key, t);
       waitingById.put(t.ticketId(), key);

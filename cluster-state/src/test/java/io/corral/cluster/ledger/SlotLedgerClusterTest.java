@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.corral.cluster.CorralMember;
 import io.corral.cluster.TestClusters;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
@@ -62,6 +66,31 @@ class SlotLedgerClusterTest {
     assertThat(join(onA.holdingsOf(b)).leases()).containsExactly(new Grant("t2", b, "be"));
     assertThat(join(onA.membersHolding())).containsExactly(b);
     notifierB.close();
+  }
+
+  @Test
+  void aTicketWithANoticeAddressIsAlsoToldByADatagramFromTheLedgersOwner() throws Exception {
+    SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
+    SlotLedger onB = new SlotLedger(members.get(1).hazelcast(), onA.pool());
+    String a = members.get(0).localId().toString();
+    String b = members.get(1).localId().toString();
+    try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+      socket.setSoTimeout(5000);
+      String notifyTo = "127.0.0.1:" + socket.getLocalPort();
+      join(onA.setCapacity("be", 1, true));
+      List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
+      join(onA.acquire(new AcquireRequest("d1", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)));
+      AcquireResult queued = join(onB.acquire(new AcquireRequest("d2", b, "m", 5, c, Strategy.LEAST_LOADED, 0,
+          10, 10, -1, 0, notifyTo)));
+      assertThat(queued.outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
+
+      // the release goes through the member that does not hold the ticket: the notice comes from the owner
+      join(onA.release("d1"));
+      DatagramPacket packet = new DatagramPacket(new byte[GrantDatagram.MAX_BYTES], GrantDatagram.MAX_BYTES);
+      socket.receive(packet);
+      Grant told = GrantDatagram.decode(Arrays.copyOf(packet.getData(), packet.getLength()));
+      assertThat(told).isEqualTo(new Grant("d2", b, "be"));
+    }
   }
 
   @Test

@@ -53,6 +53,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private final QueueSettings settings;
   private final WarmModels warm;
   private volatile String subscribedAs;
+  /** Where the ledger's owner sends direct grant notices for this member's tickets; "" = topic only. */
+  private volatile String noticeAddress = "";
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final Map<String, Lease> active = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> here = new ConcurrentHashMap<>();
@@ -80,6 +82,20 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     this.settings = settings;
   }
 
+  /**
+   * Asks the ledger to send grant notices for tickets queued from now on straight to {@code address}
+   * ({@link GrantDatagrams}), whose notices must be handed to {@link #acceptNotice}. Set once the socket is bound,
+   * which needs this selector first.
+   */
+  public void takeNoticesAt(String address) {
+    this.noticeAddress = address == null ? "" : address;
+  }
+
+  /** A grant notice that arrived directly (a datagram); one that matches no waiting request here is ignored. */
+  public void acceptNotice(Grant g) {
+    onGrant(g);
+  }
+
   public void start() {
     subscribedAs = localMemberId.get();
     notifier.subscribe(subscribedAs, this::onGrant);
@@ -102,7 +118,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     }
     p.acquire = new AcquireRequest(ticket, localMemberId.get(), request.model(), request.priority(), candidates,
         request.strategy(), draw, request.mayWait() ? settings.maxDepth() : 0, settings.agingCredit(),
-        request.arrivalSeq(), settings.coldLoadsPerBackend());
+        request.arrivalSeq(), settings.coldLoadsPerBackend(), noticeAddress);
     submit(p);
     request.clientGone().onComplete(v -> abandon(p));
     return p.promise.future();
@@ -192,6 +208,10 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private void onGrant(Grant g) {
     Pending p = pending.get(g.ticketId());
     if (p == null) {
+      return;
+    }
+    if (p.request.candidates().stream().noneMatch(b -> b.id().equals(g.backendId()))) {
+      log.warn("event=grant_ignored ticket={} backend={} reason=not_a_candidate", g.ticketId(), g.backendId());
       return;
     }
     p.ctx.runOnContext(v -> {
