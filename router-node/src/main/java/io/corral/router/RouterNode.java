@@ -203,7 +203,7 @@ public final class RouterNode implements AutoCloseable {
       WarmModels warm = new WarmModels();
       LedgerSelector selector = new LedgerSelector(vertx, ledger, notifier, () -> self.localId().toString(),
           new QueueSettings(config.queueMaxDepth(), config.queueMaxWait(), config.queueAgingCredit(),
-              config.strategy(), Duration.ofSeconds(2), config.coldLoadsPerBackend()), warm);
+              config.strategy(), Duration.ofSeconds(2), config.coldLoadsPerBackend(), config.coldWait()), warm);
       selector.start();
       GrantDatagrams notices = openGrantDatagrams(vertx, cluster, member, selector);
       Runnable closeNotices = notices == null ? () -> { } : notices::close;

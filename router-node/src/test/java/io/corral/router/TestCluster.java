@@ -64,8 +64,9 @@ public final class TestCluster implements AutoCloseable {
     // no fixed ports in tests: the leader's dashboard port stays off unless a test asks for one
     f.put("dashboardPort", "0");
     // simulators start with nothing loaded; tests about other things expect every slot usable at once
-    // (ColdLoadTest turns the cap back on)
+    // (ColdLoadTest turns the cap and the wait for a warm backend back on)
     f.put("coldLoadsPerBackend", "0");
+    f.put("coldWait", "0");
     flags.accept(f);
     RouterConfig cfg = ConfigLoader.load(f, Map.of(), null);
     RouterNode node = RouterNode.start(cfg, settings, InstantSource.system());

@@ -25,10 +25,22 @@ import java.util.Objects;
  *                   for the load in progress to finish, so traffic does not thrash model swaps
  * @param notifyTo   where the ledger's owner sends a direct notice when a queued ticket gets its slot
  *                   ({@code host:port} of the member's grant datagram socket), or "" for the grant topic only
+ * @param waitForWarm when some candidates have the model loaded and others do not: take only a warm slot, and
+ *                   wait for one rather than start a model load on a free cold backend, until the member allows
+ *                   cold slots ({@link SlotLedger#allowCold}) once the model's expected load time has passed. With
+ *                   no warm candidate at all, cold ones are used at once (waiting would gain nothing).
  */
 public record AcquireRequest(String ticketId, String memberId, String model, int priority,
     List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit,
-    long arrivalSeq, int coldCap, String notifyTo) {
+    long arrivalSeq, int coldCap, String notifyTo, boolean waitForWarm) {
+
+  /** Cold candidates usable at once (subject to the cold-load cap). */
+  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
+      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap,
+      String notifyTo) {
+    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
+        coldCap, notifyTo, false);
+  }
 
   /** No direct notice address: grants for this ticket travel on the grant topic only. */
   public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
@@ -53,7 +65,13 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
   /** The same request made by this member under a new UUID (after a merge). */
   public AcquireRequest forMember(String newMemberId) {
     return new AcquireRequest(ticketId, newMemberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit, arrivalSeq, coldCap, notifyTo);
+        agingCredit, arrivalSeq, coldCap, notifyTo, waitForWarm);
+  }
+
+  /** The same request, free to take a cold slot (after holding out for a warm one long enough). */
+  public AcquireRequest withColdAllowed() {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, arrivalSeq, coldCap, notifyTo, false);
   }
 
   /**

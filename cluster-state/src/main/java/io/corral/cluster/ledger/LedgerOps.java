@@ -180,6 +180,7 @@ final class LedgerOps {
       out.writeLong(r.arrivalSeq());
       out.writeInt(r.coldCap());
       out.writeString(r.notifyTo());
+      out.writeBoolean(r.waitForWarm());
     }
 
     @Override
@@ -195,7 +196,38 @@ final class LedgerOps {
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
           Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt(),
-          in.readString());
+          in.readString(), in.readBoolean());
+    }
+  }
+
+  /** A waiting ticket that held out for a warm slot may now take a cold one too. */
+  static final class AllowCold extends Granting {
+    String ticketId;
+
+    AllowCold() {}
+
+    AllowCold(String ticketId) {
+      this.ticketId = ticketId;
+    }
+
+    @Override
+    ReleaseResult apply(PoolLedger ledger) {
+      return ledger.allowCold(ticketId);
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.ALLOW_COLD;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(ticketId);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      ticketId = in.readString();
     }
   }
 

@@ -20,6 +20,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
   static final int REASSERT = 8;
   static final int BACKUP = 9;
   static final int CLAIM_LEADERSHIP = 10;
+  static final int ALLOW_COLD = 11;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -34,6 +35,7 @@ public final class LedgerSerialization implements DataSerializableFactory {
       case REASSERT -> new LedgerOps.Reassert();
       case BACKUP -> new LedgerOps.Backup<>();
       case CLAIM_LEADERSHIP -> new LedgerOps.ClaimLeadership();
+      case ALLOW_COLD -> new LedgerOps.AllowCold();
       default -> throw new IllegalArgumentException("unknown ledger class id " + classId);
     };
   }

@@ -80,7 +80,9 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     candidateIds = new ArrayList<>(new TreeSet<>(candidateIds));
     List<String> cold = List.copyOf(coldIds);
-    List<String> free = usableAmong(candidateIds, cold, r.coldCap());
+    // holding out for a warm slot only makes sense when the model is loaded somewhere among the candidates
+    boolean warmOnly = r.waitForWarm() && !cold.isEmpty() && cold.size() < candidateIds.size();
+    List<String> free = usableAmong(candidateIds, cold, r.coldCap(), warmOnly);
     if (r.maxDepth() == 0 && !waiting.isEmpty()) {
       // a request that may not wait (a hedge, or a cluster run without a queue) never goes ahead of one that does
       return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL, "requests are waiting (" + waiting.size()
@@ -103,7 +105,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     long seq = arrivalOf(r);
     TicketKey key = new TicketKey(seq - (long) (r.priority() - 5) * r.agingCredit(), seq);
     waiting.put(key, new Ticket(r.ticketId(), r.memberId(), r.model(), r.priority(), seq, candidateIds,
-        r.strategy(), r.randomDraw(), cold, r.coldCap(), r.notifyTo()));
+        r.strategy(), r.randomDraw(), cold, r.coldCap(), r.notifyTo(), warmOnly));
     waitingById.put(r.ticketId(), key);
     // counting the tickets ahead walks the queue: skip it in the usual case, a ticket joining at the end
     return AcquireResult.queued(key.equals(waiting.lastKey()) ? waiting.size() - 1 : waiting.headMap(key).size(),
@@ -175,6 +177,24 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     b.slots = Math.max(0, slots);
     b.available = available;
     return dispatch();
+  }
+
+  /**
+   * A ticket that waited for a warm slot may take a cold one from now on (its model's expected load time has
+   * passed without a warm slot coming free): the queue is dispatched again, which may grant it one at once.
+   */
+  public ReleaseResult allowCold(String ticketId) {
+    TicketKey key = waitingById.get(ticketId);
+    if (key == null) {
+      return new ReleaseResult(leases.containsKey(ticketId) ? ReleaseResult.Outcome.WAS_GRANTED
+          : ReleaseResult.Outcome.UNKNOWN, List.of());
+    }
+    Ticket t = waiting.get(key);
+    if (t.warmOnly()) {
+      waiting.put(key, new Ticket(t.ticketId(), t.memberId(), t.model(), t.priority(), t.seq(), t.candidates(),
+          t.strategy(), t.randomDraw(), t.cold(), t.coldCap(), t.notifyTo(), false));
+    }
+    return new ReleaseResult(ReleaseResult.Outcome.COLD_ALLOWED, dispatch());
   }
 
   /**
@@ -273,7 +293,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     Iterator<Ticket> it = waiting.values().iterator();
     while (free > 0 && it.hasNext()) {
       Ticket t = it.next();
-      List<String> candidates = usableAmong(t.candidates(), t.cold(), t.coldCap());
+      List<String> candidates = usableAmong(t.candidates(), t.cold(), t.coldCap(), t.warmOnly());
       if (candidates.isEmpty()) {
         continue;
       }
@@ -306,15 +326,16 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   // ---- internals ----
 
   /**
-   * Candidates with a free slot this request may take: where its model is cold, only while fewer than
-   * {@code coldCap} requests are loading a model there (0 = no cap).
+   * Candidates with a free slot this request may take: where its model is cold, none while it holds out for a warm
+   * slot, otherwise only while fewer than {@code coldCap} requests are loading a model there (0 = no cap).
    */
-  private List<String> usableAmong(List<String> candidateIds, List<String> cold, int coldCap) {
+  private List<String> usableAmong(List<String> candidateIds, List<String> cold, int coldCap, boolean warmOnly) {
     List<String> free = new ArrayList<>();
     for (String id : candidateIds) {
       BackendSlots b = backends.get(id);
-      if (b != null && b.available && b.leases.size() < b.slots
-          && (coldCap == 0 || !cold.contains(id) || coldLoadsOn(b) < coldCap)) {
+      boolean isCold = cold.contains(id);
+      if (b != null && b.available && b.leases.size() < b.slots && !(warmOnly && isCold)
+          && (coldCap == 0 || !isCold || coldLoadsOn(b) < coldCap)) {
         free.add(id);
       }
     }
@@ -397,9 +418,13 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   record Lease(String leaseId, String backendId, String memberId, String model, int priority, long seq,
       boolean cold) {}
 
-  /** @param cold the candidates where the model is not loaded; @param coldCap the request's cold-load cap */
+  /**
+   * @param cold     the candidates where the model is not loaded
+   * @param coldCap  the request's cold-load cap
+   * @param warmOnly holding out for a warm slot: cold candidates are not used until {@link #allowCold}
+   */
   record Ticket(String ticketId, String memberId, String model, int priority, long seq, List<String> candidates,
-      Strategy strategy, long randomDraw, List<String> cold, int coldCap, String notifyTo) {}
+      Strategy strategy, long randomDraw, List<String> cold, int coldCap, String notifyTo, boolean warmOnly) {}
 
   record TicketKey(long sortKey, long seq) implements Comparable<TicketKey> {
     @Override
@@ -456,6 +481,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeStringArray(t.cold().toArray(String[]::new));
       out.writeInt(t.coldCap());
       out.writeString(t.notifyTo());
+      out.writeBoolean(t.warmOnly());
     }
     out.writeStringArray(tombstones.toArray(String[]::new));
     out.writeStringArray(endedOrder.toArray(String[]::new));
@@ -484,7 +510,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       long sortKey = in.readLong();
       Ticket t = new Ticket(in.readString(), in.readString(), in.readString(), in.readInt(), in.readLong(),
           List.of(in.readStringArray()), Strategy.values()[in.readInt()], in.readLong(), List.of(in.readStringArray()),
-          in.readInt(), in.readString());
+          in.readInt(), in.readString(), in.readBoolean());
       TicketKey key = new TicketKey(sortKey, t.seq());
       waiting.put(key, t);
       waitingById.put(t.ticketId(), key);

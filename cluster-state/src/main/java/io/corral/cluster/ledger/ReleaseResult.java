@@ -24,6 +24,8 @@ public record ReleaseResult(Outcome outcome, List<Grant> grants) {
     /** Nothing to do: already released, cancelled, or never known (idempotent retry). */
     UNKNOWN,
     /** A leader action from a term that is not the ledger's current one: refused, nothing changed. */
-    FENCED
+    FENCED,
+    /** A ticket that waited for a warm slot may now take a cold one too. */
+    COLD_ALLOWED
   }
 }

@@ -52,6 +52,14 @@ public final class SlotLedger {
     return map.submitToKey(pool, new LedgerOps.Release(ticketId, true));
   }
 
+  /**
+   * Lets a ticket that waits for a warm slot ({@link AcquireRequest#waitForWarm()}) take a cold one too; the result
+   * lists the grants this made (possibly to that ticket). Idempotent; a ticket no longer waiting is left alone.
+   */
+  public CompletionStage<ReleaseResult> allowCold(String ticketId) {
+    return map.submitToKey(pool, new LedgerOps.AllowCold(ticketId));
+  }
+
   /** Unfenced {@link #setCapacity(String, int, boolean, LeaderTerm)}: for tests and single-member tools. */
   public CompletionStage<List<Grant>> setCapacity(String backendId, int slots, boolean available) {
     return setCapacity(backendId, slots, available, null).thenApply(ReleaseResult::grants);

@@ -1,6 +1,7 @@
 package io.corral.cluster.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.hazelcast.internal.serialization.InternalSerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
@@ -125,6 +126,52 @@ class PoolLedgerTest {
     // the load finishes: the waiting request gets its turn
     ReleaseResult loaded = ledger.release("load-1");
     assertThat(loaded.grants()).extracting(Grant::ticketId).containsExactly("load-2");
+  }
+
+  /** The model is loaded on B only; the request holds out for a warm slot. */
+  AcquireRequest waitsForWarm(String id) {
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate(A, 2, false),
+        new AcquireRequest.Candidate(B, 2, true));
+    return new AcquireRequest(id, "member-a", "m", 5, c, Strategy.LEAST_LOADED, n++, 100, 100, -1, 1, "", true);
+  }
+
+  @Test
+  void aRequestHoldingOutForAWarmSlotWaitsWhileTheColdBackendIsFreeAndGetsTheNextWarmSlot() {
+    assertThat(ledger.acquire(waitsForWarm("w0")).backendId()).isEqualTo(B);
+    assertThat(ledger.acquire(waitsForWarm("w1")).backendId()).isEqualTo(B);
+    AcquireResult third = ledger.acquire(waitsForWarm("w2"));
+    assertThat(third.outcome()).as("A is free but cold: no model load while B may free soon")
+        .isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.snapshot().backends()).filteredOn(b -> b.backendId().equals(A))
+        .allSatisfy(b -> assertThat(b.inFlight()).isZero());
+    // a request for which A is warm is not held up by it
+    assertThat(ledger.acquire(req("warm-on-a", "member-a", 5, A)).backendId()).isEqualTo(A);
+
+    assertThat(ledger.release("w0").grants()).extracting(Grant::ticketId, Grant::backendId)
+        .containsExactly(tuple("w2", B));
+  }
+
+  @Test
+  void onceAllowedColdTheWaitingRequestLoadsTheModelOnAFreeColdBackend() {
+    ledger.acquire(waitsForWarm("w0"));
+    ledger.acquire(waitsForWarm("w1"));
+    ledger.acquire(waitsForWarm("w2"));
+
+    ReleaseResult allowed = ledger.allowCold("w2");
+    assertThat(allowed.outcome()).isEqualTo(ReleaseResult.Outcome.COLD_ALLOWED);
+    assertThat(allowed.grants()).extracting(Grant::ticketId, Grant::backendId)
+        .containsExactly(tuple("w2", A));
+    assertThat(ledger.allowCold("w2").outcome()).as("idempotent: the ticket runs now")
+        .isEqualTo(ReleaseResult.Outcome.WAS_GRANTED);
+    assertThat(ledger.allowCold("never-queued").outcome()).isEqualTo(ReleaseResult.Outcome.UNKNOWN);
+  }
+
+  @Test
+  void withTheModelLoadedNowhereHoldingOutGainsNothingAndTheColdSlotIsUsedAtOnce() {
+    AcquireRequest loadedNowhere = new AcquireRequest("c0", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2, false), new AcquireRequest.Candidate(B, 2, false)),
+        Strategy.LEAST_LOADED, 0, 100, 100, -1, 1, "", true);
+    assertThat(ledger.acquire(loadedNowhere).outcome()).isEqualTo(Outcome.GRANTED);
   }
 
   @Test
@@ -300,6 +347,7 @@ class PoolLedgerTest {
       ledger.acquire(req("r" + i, "m" + (i % 2), 1 + i));
     }
     ledger.acquire(coldOn("cold-1", A));
+    ledger.acquire(waitsForWarm("warm-only"));
     ledger.claimLeadership("leader-1");
     InternalSerializationService ss = new DefaultSerializationServiceBuilder()
         .addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization()).build();

@@ -247,6 +247,7 @@ public final class ModelRequests {
     boolean failover = c.race != null || c.attempts <= maxRetries
         && eligible(c).stream().anyMatch(b -> !b.id().equals(backendId));
     long forwardedAt = System.nanoTime();
+    boolean cold = !warm.isWarm(lease.backend(), c.model);
     Runnable headers = () -> response.putHeader("X-Corral-Backend", backendId)
         .putHeader("X-Corral-Queue-Ms", Long.toString((forwardedAt - c.arrival) / 1_000_000))
         .putHeader("X-Corral-Attempts", Integer.toString(attempt));
@@ -283,6 +284,9 @@ public final class ModelRequests {
             metrics.firstByte(c.route, backendId, Duration.ofNanos(outcome.firstByteNanos()));
           }
           if (outcome.result() == ProxyOutcome.Result.COMPLETED && outcome.status() < 400) {
+            if (cold && outcome.firstByteNanos() >= 0) {
+              warm.loaded(c.model, Duration.ofNanos(outcome.firstByteNanos()));
+            }
             warm.answered(backendId, c.model);
           }
           if (outcome.tokens() >= 2 && outcome.generationNanos() > 0) {

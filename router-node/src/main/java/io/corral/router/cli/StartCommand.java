@@ -104,6 +104,11 @@ public final class StartCommand implements Callable<Integer> {
       + "one Ollama backend at once; backends with the model loaded are preferred. 0 = no cap. Default 1.")
   String coldLoadsPerBackend;
 
+  @Option(names = "--cold-wait", paramLabel = "DURATION", description = "When the model is loaded on some backends "
+      + "but none of them has a free slot, wait this long for one before loading the model on a free backend; once "
+      + "a member has seen the model load, it waits the measured load time instead. 0 = never wait. Default 5s.")
+  String coldWait;
+
   @Option(names = "--hedge-after", paramLabel = "DURATION", description = "Send a second copy of a request that "
       + "has no first byte after this long, when another backend has a free slot and nobody waits (the first to "
       + "answer wins, the other is cancelled). Default 0 = off.")
@@ -247,6 +252,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "slowClientTimeout", slowClientTimeout);
     put(m, "hedgeAfter", hedgeAfter);
     put(m, "coldLoadsPerBackend", coldLoadsPerBackend);
+    put(m, "coldWait", coldWait);
     put(m, "hedgeModels", hedgeModels);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);

@@ -64,6 +64,7 @@ public final class ConfigLoader {
       new Setting("slowClientTimeout", Duration.ofSeconds(60), Values::duration),
       new Setting("hedgeAfter", Duration.ZERO, Values::duration),
       new Setting("coldLoadsPerBackend", 1, Values::integer),
+      new Setting("coldWait", Duration.ofSeconds(5), Values::duration),
       new Setting("hedgeModels", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
@@ -166,7 +167,8 @@ public final class ConfigLoader {
           backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
           breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
-          (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"));
+          (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
+          (Duration) merged.get("coldWait"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

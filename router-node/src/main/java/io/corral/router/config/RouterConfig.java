@@ -49,6 +49,9 @@ import java.util.Objects;
  *                          freed and it is disconnected
  * @param hedge             when a slow request gets a second copy on another backend (off by default)
  * @param coldLoadsPerBackend requests that may load a model on one Ollama backend at once (0 = no cap)
+ * @param coldWait          how long a request waits for a backend with its model loaded before it loads the model
+ *                          on a free one, until this member has measured the model's real load time (0 = never
+ *                          wait: a free cold backend is used at once)
  */
 public record RouterConfig(
     String host,
@@ -83,7 +86,8 @@ public record RouterConfig(
     Duration bodyTimeout,
     Duration slowClientTimeout,
     HedgePolicy hedge,
-    int coldLoadsPerBackend) {
+    int coldLoadsPerBackend,
+    Duration coldWait) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -124,6 +128,10 @@ public record RouterConfig(
     Objects.requireNonNull(hedge, "hedge");
     if (coldLoadsPerBackend < 0) {
       throw new ConfigException("coldLoadsPerBackend must be >= 0 (0 = no cap), got " + coldLoadsPerBackend);
+    }
+    Objects.requireNonNull(coldWait, "coldWait");
+    if (coldWait.isNegative()) {
+      throw new ConfigException("coldWait must not be negative (0 = do not wait), got " + coldWait);
     }
     if (maxRetries < 0 || maxRetries > 10) {
       throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
@@ -166,6 +174,6 @@ public record RouterConfig(
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboard,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
-        bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend);
+        bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait);
   }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -109,16 +110,23 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     Pending p = new Pending(ticket, ctx, request);
     pending.put(ticket, p);
     List<AcquireRequest.Candidate> candidates = new ArrayList<>();
+    boolean anyWarm = false;
+    boolean anyCold = false;
     for (BackendState b : request.candidates()) {
-      candidates.add(new AcquireRequest.Candidate(b.id(), b.slots(), warm.isWarm(b, request.model())));
+      boolean isWarm = warm.isWarm(b, request.model());
+      anyWarm |= isWarm;
+      anyCold |= !isWarm;
+      candidates.add(new AcquireRequest.Candidate(b.id(), b.slots(), isWarm));
     }
+    // hold out for a warm slot only where there is a choice, and never for a request that may not wait
+    boolean waitForWarm = anyWarm && anyCold && request.mayWait() && !settings.coldWait().isZero();
     long draw;
     synchronized (random) {
       draw = random.nextLong();
     }
     p.acquire = new AcquireRequest(ticket, localMemberId.get(), request.model(), request.priority(), candidates,
         request.strategy(), draw, request.mayWait() ? settings.maxDepth() : 0, settings.agingCredit(),
-        request.arrivalSeq(), settings.coldLoadsPerBackend(), noticeAddress);
+        request.arrivalSeq(), settings.coldLoadsPerBackend(), noticeAddress, waitForWarm);
     submit(p);
     request.clientGone().onComplete(v -> abandon(p));
     return p.promise.future();
@@ -182,6 +190,11 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         if (p.waiting() && p.timer < 0) {
           p.timer = vertx.setTimer(settings.maxWait().toMillis(), id -> timeout(p));
         }
+        if (p.waiting() && p.acquire.waitForWarm() && p.coldTimer < 0) {
+          Duration hold = warm.expectedLoadTime(p.request.model(), settings.coldWait());
+          p.coldTimer = vertx.setTimer(Math.max(1, Math.min(hold.toMillis(), settings.maxWait().toMillis())),
+              id -> allowCold(p));
+        }
       }
       case QUEUE_FULL -> refuse(p, new AdmissionRefused(429, "queue_full", "all backends for '" + p.request.model()
           + "' are busy and the cluster-wide queue is full: " + r.reason(), 1));
@@ -223,8 +236,36 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     });
   }
 
+  /**
+   * A request held out for a warm slot for as long as loading its model takes: loading it on a free backend is now
+   * no slower than waiting on, so it may take a cold slot too.
+   */
+  private void allowCold(Pending p) {
+    p.coldTimer = -1;
+    if (!p.waiting()) {
+      return;
+    }
+    // a re-queue after a cluster reset must not hold out again
+    p.acquire = p.acquire.withColdAllowed();
+    log.debug("event=cold_allowed ticket={} model={}", p.ticket, p.request.model());
+    HazelcastCompletions.whenDone(ledger.allowCold(p.ticket), (res, err) -> {
+      if (err != null) {
+        log.warn("event=allow_cold_failed ticket={} error={} (retried in 1 s)", p.ticket, err.toString());
+        p.ctx.runOnContext(v -> {
+          if (p.waiting() && p.coldTimer < 0) {
+            p.coldTimer = vertx.setTimer(1000, id -> allowCold(p));
+          }
+        });
+      } else {
+        deliver(res.grants());
+      }
+    });
+  }
+
   private void timeout(Pending p) {
+    p.timer = -1;
     if (p.toEnded()) {
+      cancelTimer(p);
       ended.put(p.ticket, System.nanoTime());
       pending.remove(p.ticket);
       cancelTicket(p.ticket);
@@ -358,6 +399,10 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       vertx.cancelTimer(p.timer);
       p.timer = -1;
     }
+    if (p.coldTimer >= 0) {
+      vertx.cancelTimer(p.coldTimer);
+      p.coldTimer = -1;
+    }
   }
 
   /**
@@ -460,6 +505,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
      */
     volatile long seq = -1;
     long timer = -1;
+    /** Fires when the request stops holding out for a warm slot ({@link AcquireRequest#waitForWarm()}). */
+    long coldTimer = -1;
 
     Pending(String ticket, Context ctx, RouteRequest request) {
       this.ticket = ticket;

@@ -12,9 +12,17 @@ import java.time.Duration;
  * @param defaultStrategy used when a request does not name one
  * @param reconcileEvery  how often this member compares the ledger's view of its requests with its live ones
  * @param coldLoadsPerBackend requests that may load a model on one backend at once (0 = no cap)
+ * @param coldWait        how long a request holds out for a backend with its model loaded before it loads the
+ *                        model on a free one, while the model's load time is not known yet (0 = never hold out)
  */
 public record QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Strategy defaultStrategy,
-    Duration reconcileEvery, int coldLoadsPerBackend) {
+    Duration reconcileEvery, int coldLoadsPerBackend, Duration coldWait) {
+
+  /** Never holding out for a warm backend. */
+  public QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Strategy defaultStrategy,
+      Duration reconcileEvery, int coldLoadsPerBackend) {
+    this(maxDepth, maxWait, agingCredit, defaultStrategy, reconcileEvery, coldLoadsPerBackend, Duration.ZERO);
+  }
 
   /** Without a cold-load cap. */
   public QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Strategy defaultStrategy,
@@ -34,6 +42,9 @@ public record QueueSettings(int maxDepth, Duration maxWait, int agingCredit, Str
     }
     if (coldLoadsPerBackend < 0) {
       throw new IllegalArgumentException("cold loads per backend must be >= 0");
+    }
+    if (coldWait.isNegative()) {
+      throw new IllegalArgumentException("cold wait must not be negative");
     }
   }
 }

@@ -14,6 +14,9 @@ import java.util.function.LongSupplier;
  * always warm. The ledger prefers warm backends and caps cold loads per backend, so a burst for a model that is
  * loaded nowhere does not start a model swap on every backend at once.
  *
+ * <p>It also learns how long a model takes to load: the first-byte time of requests that ran where their model was
+ * cold (a moving average per model). A request holds out for a warm backend that long before it starts a load.
+ *
  * <p>Thread-safe.
  */
 public final class WarmModels {
@@ -23,6 +26,8 @@ public final class WarmModels {
 
   private final LongSupplier nanoClock;
   private final Map<String, Long> learnedAt = new ConcurrentHashMap<>();
+  /** Per model: the moving average of cold first-byte times, in nanoseconds. */
+  private final Map<String, Long> loadNanos = new ConcurrentHashMap<>();
 
   public WarmModels(LongSupplier nanoClock) {
     this.nanoClock = nanoClock;
@@ -51,6 +56,19 @@ public final class WarmModels {
       return false;
     }
     return true;
+  }
+
+  /** A request for {@code model} ran where the model was cold: its first byte took {@code firstByte}. */
+  public void loaded(String model, Duration firstByte) {
+    long sample = firstByte.toNanos();
+    // a weight of 1/4 for the newest: one slow disk read does not double the wait, a model that grew does show
+    loadNanos.merge(model, sample, (old, next) -> old + (next - old) / 4);
+  }
+
+  /** How long {@code model} takes to load, as measured here, or {@code unmeasured} before any cold request. */
+  public Duration expectedLoadTime(String model, Duration unmeasured) {
+    Long nanos = loadNanos.get(model);
+    return nanos == null ? unmeasured : Duration.ofNanos(nanos);
   }
 
   private static String key(String backendId, String model) {
