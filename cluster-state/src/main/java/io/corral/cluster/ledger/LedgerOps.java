@@ -146,13 +146,24 @@ final class LedgerOps {
 
     Acquire() {}
 
+    /** Grants the acquire made to other tickets, announced by the owner (not part of the caller's result). */
+    private transient List<Grant> othersGranted = List.of();
+
     Acquire(AcquireRequest request) {
       this.request = request;
     }
 
     @Override
     AcquireResult apply(PoolLedger ledger) {
-      return ledger.acquire(request);
+      List<Grant> others = new ArrayList<>();
+      AcquireResult result = ledger.acquire(request, others);
+      othersGranted = others;
+      return result;
+    }
+
+    @Override
+    List<Grant> grantsIn(AcquireResult result) {
+      return othersGranted;
     }
 
     @Override

@@ -25,8 +25,10 @@ import java.util.TreeSet;
  * decides the same. (2) Idempotent by id: tickets and leases are keyed by the caller's ticket id, and ended ids
  * are remembered (bounded) so a retried operation changes nothing. (3) In-flight is the size of a backend's lease
  * set, never a counter. (4) Work-conserving: every step that frees capacity ({@link #release}, a capacity
- * increase, purging a member) ends with {@link #dispatch()}, so a free slot never coexists with a waiting
- * ticket that could use it; hence an acquire that finds a free candidate slot never overtakes anyone. (5) Order:
+ * increase, purging a member, allowing a ticket cold slots, news that a model is loaded somewhere) ends with
+ * {@link #dispatch()}, so a free slot never coexists with a waiting ticket that could use it; hence an acquire
+ * that finds a free candidate slot never overtakes anyone. The one deliberate exception: a ticket holding out
+ * for a warm slot ({@link AcquireRequest#waitForWarm()}) does not count a cold one as usable. (5) Order:
  * waiting tickets sort by {@code seq - (priority - 5) * agingCredit}, then by seq; the sequence is assigned here.
  *
  * <p>Not thread-safe: Hazelcast runs entry processors on the key's partition thread, one at a time.
@@ -55,6 +57,15 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   // ---- operations (called from entry processors) ----
 
   public AcquireResult acquire(AcquireRequest r) {
+    return acquire(r, new ArrayList<>());
+  }
+
+  /**
+   * As {@link #acquire(AcquireRequest)}; grants this step made to other waiting tickets go to {@code othersGranted}
+   * (their members must be told). That happens when the request brings news that a backend has the model loaded,
+   * which lets an earlier ticket holding out for a warm slot take a free one there.
+   */
+  public AcquireResult acquire(AcquireRequest r, List<Grant> othersGranted) {
     if (tombstones.contains(r.memberId())) {
       return AcquireResult.refused(AcquireResult.Outcome.MEMBER_DEAD, "member " + r.memberId() + " left the cluster");
     }
@@ -64,6 +75,20 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     TicketKey queuedKey = waitingById.get(r.ticketId());
     if (queuedKey != null) {
+      if (!r.waitForWarm() && waiting.get(queuedKey).warmOnly()) {
+        // re-sent by a member that stopped holding out meanwhile (after a merge, the copy here missed it)
+        String mine = null;
+        for (Grant g : allowCold(r.ticketId()).grants()) {
+          if (g.ticketId().equals(r.ticketId())) {
+            mine = g.backendId();
+          } else {
+            othersGranted.add(g);
+          }
+        }
+        if (mine != null) {
+          return AcquireResult.granted(mine, queuedKey.seq());
+        }
+      }
       return AcquireResult.queued(waiting.headMap(queuedKey).size(), queuedKey.seq());
     }
     if (ended.contains(r.ticketId())) {
@@ -80,6 +105,9 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     candidateIds = new ArrayList<>(new TreeSet<>(candidateIds));
     List<String> cold = List.copyOf(coldIds);
+    if (learnWarmth(r.model(), candidateIds, coldIds)) {
+      othersGranted.addAll(dispatch());
+    }
     // holding out for a warm slot only makes sense when the model is loaded somewhere among the candidates
     boolean warmOnly = r.waitForWarm() && !cold.isEmpty() && cold.size() < candidateIds.size();
     List<String> free = usableAmong(candidateIds, cold, r.coldCap(), warmOnly);
@@ -189,12 +217,41 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       return new ReleaseResult(leases.containsKey(ticketId) ? ReleaseResult.Outcome.WAS_GRANTED
           : ReleaseResult.Outcome.UNKNOWN, List.of());
     }
-    Ticket t = waiting.get(key);
-    if (t.warmOnly()) {
-      waiting.put(key, new Ticket(t.ticketId(), t.memberId(), t.model(), t.priority(), t.seq(), t.candidates(),
-          t.strategy(), t.randomDraw(), t.cold(), t.coldCap(), t.notifyTo(), false));
+    // tickets for the same model that are ahead of it have held out at least as long (a member that learned a
+    // shorter load time must not let its request overtake them onto the cold slot)
+    String model = waiting.get(key).model();
+    for (Map.Entry<TicketKey, Ticket> e : List.copyOf(waiting.headMap(key, true).entrySet())) {
+      Ticket t = e.getValue();
+      if (t.warmOnly() && t.model().equals(model)) {
+        waiting.put(e.getKey(), t.withWarmOnly(false));
+      }
     }
     return new ReleaseResult(ReleaseResult.Outcome.COLD_ALLOWED, dispatch());
+  }
+
+  /**
+   * A request reports where its model is loaded. Waiting tickets for the same model that still count one of those
+   * backends as cold learn otherwise, so a ticket holding out for a warm slot is not overtaken onto it by this
+   * newer request. Returns whether any ticket changed.
+   */
+  private boolean learnWarmth(String model, List<String> candidateIds, Set<String> coldIds) {
+    if (waiting.isEmpty() || model.isEmpty()) {
+      return false;
+    }
+    boolean changed = false;
+    for (Map.Entry<TicketKey, Ticket> e : List.copyOf(waiting.entrySet())) {
+      Ticket t = e.getValue();
+      if (!t.model().equals(model) || t.cold().isEmpty()) {
+        continue;
+      }
+      List<String> stillCold = t.cold().stream()
+          .filter(id -> !candidateIds.contains(id) || coldIds.contains(id)).toList();
+      if (stillCold.size() != t.cold().size()) {
+        waiting.put(e.getKey(), t.withCold(stillCold));
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /**
@@ -424,7 +481,18 @@ public final class PoolLedger implements IdentifiedDataSerializable {
    * @param warmOnly holding out for a warm slot: cold candidates are not used until {@link #allowCold}
    */
   record Ticket(String ticketId, String memberId, String model, int priority, long seq, List<String> candidates,
-      Strategy strategy, long randomDraw, List<String> cold, int coldCap, String notifyTo, boolean warmOnly) {}
+      Strategy strategy, long randomDraw, List<String> cold, int coldCap, String notifyTo, boolean warmOnly) {
+
+    Ticket withWarmOnly(boolean w) {
+      return new Ticket(ticketId, memberId, model, priority, seq, candidates, strategy, randomDraw, cold, coldCap,
+          notifyTo, w);
+    }
+
+    Ticket withCold(List<String> c) {
+      return new Ticket(ticketId, memberId, model, priority, seq, candidates, strategy, randomDraw, c, coldCap,
+          notifyTo, warmOnly);
+    }
+  }
 
   record TicketKey(long sortKey, long seq) implements Comparable<TicketKey> {
     @Override

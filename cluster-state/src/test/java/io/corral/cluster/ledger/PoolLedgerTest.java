@@ -96,6 +96,11 @@ class PoolLedgerTest {
     assertThat(ledger.acquire(again).outcome()).isEqualTo(Outcome.GRANTED);
   }
 
+  AcquireRequest otherModel(String id, String warmOn) {
+    return new AcquireRequest(id, "member-a", "other", 5, List.of(new AcquireRequest.Candidate(warmOn, 2)),
+        Strategy.LEAST_LOADED, 0, 100, 100);
+  }
+
   AcquireRequest coldOn(String id, String coldBackend) {
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate(A, 2, !coldBackend.equals(A)),
         new AcquireRequest.Candidate(B, 2, !coldBackend.equals(B)));
@@ -118,8 +123,8 @@ class PoolLedgerTest {
     assertThat(ledger.acquire(onlyA).outcome()).isEqualTo(Outcome.GRANTED);
     // A still has a free slot, but a second cold load there would thrash: it waits
     assertThat(ledger.acquire(alsoOnlyA).outcome()).isEqualTo(Outcome.QUEUED);
-    // a request for which A is warm may still use that free slot
-    assertThat(ledger.acquire(req("warm-on-a", "member-a", 5, A)).outcome()).isEqualTo(Outcome.GRANTED);
+    // a request for another model, loaded on A, may still use that free slot
+    assertThat(ledger.acquire(otherModel("warm-on-a", A)).outcome()).isEqualTo(Outcome.GRANTED);
     ledger.release("warm-on-a");
     assertThat(ledger.snapshot().queueDepth()).isEqualTo(1);
 
@@ -144,8 +149,8 @@ class PoolLedgerTest {
         .isEqualTo(Outcome.QUEUED);
     assertThat(ledger.snapshot().backends()).filteredOn(b -> b.backendId().equals(A))
         .allSatisfy(b -> assertThat(b.inFlight()).isZero());
-    // a request for which A is warm is not held up by it
-    assertThat(ledger.acquire(req("warm-on-a", "member-a", 5, A)).backendId()).isEqualTo(A);
+    // a request for another model, loaded on A, is not held up by it
+    assertThat(ledger.acquire(otherModel("warm-on-a", A)).backendId()).isEqualTo(A);
 
     assertThat(ledger.release("w0").grants()).extracting(Grant::ticketId, Grant::backendId)
         .containsExactly(tuple("w2", B));
@@ -164,6 +169,46 @@ class PoolLedgerTest {
     assertThat(ledger.allowCold("w2").outcome()).as("idempotent: the ticket runs now")
         .isEqualTo(ReleaseResult.Outcome.WAS_GRANTED);
     assertThat(ledger.allowCold("never-queued").outcome()).isEqualTo(ReleaseResult.Outcome.UNKNOWN);
+  }
+
+  @Test
+  void aTicketAllowedColdEarlyDoesNotOvertakeAnEarlierOneForTheSameModel() {
+    ledger.acquire(waitsForWarm("w0"));
+    ledger.acquire(waitsForWarm("w1"));
+    ledger.acquire(waitsForWarm("w2"));
+    ledger.acquire(waitsForWarm("w3"));
+    // w3's member learned a shorter load time and stops holding out first: w2 has waited longer and goes first
+    // (one cold load at a time on A, so w3 waits for that load)
+    assertThat(ledger.allowCold("w3").grants()).extracting(Grant::ticketId, Grant::backendId)
+        .containsExactly(tuple("w2", A));
+  }
+
+  @Test
+  void aLaterRequestThatFindsTheModelLoadedOnTheFreeBackendLetsTheWaitingTicketThereFirst() {
+    ledger.acquire(waitsForWarm("w0"));
+    ledger.acquire(waitsForWarm("w1"));
+    ledger.acquire(waitsForWarm("w2"));
+    // meanwhile the model got loaded on A, and a new request's member already knows it
+    AcquireRequest bothWarm = new AcquireRequest("late", "member-b", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2, true), new AcquireRequest.Candidate(B, 2, true)),
+        Strategy.LEAST_LOADED, 0, 100, 100, -1, 1, "", true);
+    List<Grant> others = new ArrayList<>();
+    AcquireResult late = ledger.acquire(bothWarm, others);
+
+    assertThat(others).extracting(Grant::ticketId, Grant::backendId).containsExactly(tuple("w2", A));
+    assertThat(late.backendId()).as("A's second slot, after w2 took the first").isEqualTo(A);
+  }
+
+  @Test
+  void aWaitingTicketReSentWithoutHoldingOutTakesAColdSlotAtOnce() {
+    ledger.acquire(waitsForWarm("w0"));
+    ledger.acquire(waitsForWarm("w1"));
+    AcquireRequest waiting = waitsForWarm("w2");
+    assertThat(ledger.acquire(waiting).outcome()).isEqualTo(Outcome.QUEUED);
+
+    AcquireResult again = ledger.acquire(waiting.withColdAllowed());
+    assertThat(again.outcome()).isEqualTo(Outcome.GRANTED);
+    assertThat(again.backendId()).isEqualTo(A);
   }
 
   @Test

@@ -13,7 +13,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +132,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void submit(Pending p) {
-    HazelcastCompletions.onContext(ledger.acquire(p.acquire), p.ctx).onComplete(res -> {
+    AcquireRequest request = p.coldAllowed ? p.acquire.withColdAllowed() : p.acquire;
+    HazelcastCompletions.onContext(ledger.acquire(request), p.ctx).onComplete(res -> {
       if (res.failed()) {
         refuse(p, refusal(res.cause()));
       } else {
@@ -190,10 +190,11 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         if (p.waiting() && p.timer < 0) {
           p.timer = vertx.setTimer(settings.maxWait().toMillis(), id -> timeout(p));
         }
-        if (p.waiting() && p.acquire.waitForWarm() && p.coldTimer < 0) {
-          Duration hold = warm.expectedLoadTime(p.request.model(), settings.coldWait());
-          p.coldTimer = vertx.setTimer(Math.max(1, Math.min(hold.toMillis(), settings.maxWait().toMillis())),
-              id -> allowCold(p));
+        if (p.waiting() && p.acquire.waitForWarm() && !p.coldAllowed && p.coldTimer < 0) {
+          // at most half the queue's wait, so a request that stops holding out still has time to take a cold slot
+          long hold = Math.min(warm.expectedLoadTime(p.request.model(), settings.coldWait()).toMillis(),
+              settings.maxWait().toMillis() / 2);
+          p.coldTimer = vertx.setTimer(Math.max(1, hold), id -> allowCold(p));
         }
       }
       case QUEUE_FULL -> refuse(p, new AdmissionRefused(429, "queue_full", "all backends for '" + p.request.model()
@@ -245,8 +246,9 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     if (!p.waiting()) {
       return;
     }
-    // a re-queue after a cluster reset must not hold out again
-    p.acquire = p.acquire.withColdAllowed();
+    // a re-queue after a cluster reset must not hold out again (read by submit(); p.acquire itself is rewritten
+    // by the cluster-reset path on another thread)
+    p.coldAllowed = true;
     log.debug("event=cold_allowed ticket={} model={}", p.ticket, p.request.model());
     HazelcastCompletions.whenDone(ledger.allowCold(p.ticket), (res, err) -> {
       if (err != null) {
@@ -507,6 +509,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     long timer = -1;
     /** Fires when the request stops holding out for a warm slot ({@link AcquireRequest#waitForWarm()}). */
     long coldTimer = -1;
+    /** Set once it stopped holding out: every later acquire of this request may take a cold slot. */
+    volatile boolean coldAllowed;
 
     Pending(String ticket, Context ctx, RouteRequest request) {
       this.ticket = ticket;
