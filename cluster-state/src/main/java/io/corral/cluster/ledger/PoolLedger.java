@@ -238,20 +238,27 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     if (waiting.isEmpty() || model.isEmpty()) {
       return false;
     }
-    boolean changed = false;
-    for (Map.Entry<TicketKey, Ticket> e : List.copyOf(waiting.entrySet())) {
+    // runs on every acquire while tickets wait: no copy of the queue unless something changes
+    Map<TicketKey, Ticket> changed = null;
+    for (Map.Entry<TicketKey, Ticket> e : waiting.entrySet()) {
       Ticket t = e.getValue();
-      if (!t.model().equals(model) || t.cold().isEmpty()) {
+      if (t.cold().isEmpty() || !t.model().equals(model)) {
         continue;
       }
       List<String> stillCold = t.cold().stream()
           .filter(id -> !candidateIds.contains(id) || coldIds.contains(id)).toList();
       if (stillCold.size() != t.cold().size()) {
-        waiting.put(e.getKey(), t.withCold(stillCold));
-        changed = true;
+        if (changed == null) {
+          changed = new TreeMap<>();
+        }
+        changed.put(e.getKey(), t.withCold(stillCold));
       }
     }
-    return changed;
+    if (changed == null) {
+      return false;
+    }
+    waiting.putAll(changed);
+    return true;
   }
 
   /**
