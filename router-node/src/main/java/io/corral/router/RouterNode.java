@@ -85,6 +85,14 @@ public final class RouterNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RouterNode.class);
   /** Connections per backend host; must stay at least each backend's slots so no queue hides in the pool. */
   static final int POOL_SIZE_PER_BACKEND = 128;
+
+  /**
+   * Kernel buffer of every backend connection (receive) and client connection (send). Fixed rather than
+   * auto-tuned: Linux grows a busy loopback connection's receive buffer up to {@code tcp_rmem} (32 MiB here), and
+   * a client that stops reading would then leave a whole answer parked in the router's kernel instead of pausing
+   * the backend. A quarter MiB is far above what a token stream or a LAN round trip needs.
+   */
+  static final int STREAM_SOCKET_BUFFER = 256 * 1024;
   /** How often the backends file's modification time is checked. */
   static final Duration BACKENDS_FILE_CHECK = Duration.ofSeconds(2);
   /** How often each member looks for llama-server coordinators on its host. */
@@ -164,7 +172,8 @@ public final class RouterNode implements AutoCloseable {
     CorralMember member = null;
     try {
       HttpServerOptions serverOptions = new HttpServerOptions().setHost(config.host()).setPort(config.port())
-          .setCompressionSupported(false).setTcpNoDelay(true).setIdleTimeout(0);
+          .setCompressionSupported(false).setTcpNoDelay(true).setIdleTimeout(0)
+          .setSendBufferSize(STREAM_SOCKET_BUFFER);
       servers.add(await(vertx.createHttpServer(serverOptions).requestHandler(handler)
           .invalidRequestHandler(handler::invalidRequest).listen()));
       int port = servers.get(0).actualPort();
@@ -193,6 +202,7 @@ public final class RouterNode implements AutoCloseable {
       HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
               .setConnectTimeout((int) config.connectTimeout().toMillis())
               .setKeepAlive(true).setTcpNoDelay(true).setDecompressionSupported(false)
+              .setReceiveBufferSize(STREAM_SOCKET_BUFFER)
               .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(64 * 1024),
           new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_BACKEND).setMaxWaitQueueSize(4 * POOL_SIZE_PER_BACKEND)
               .setCleanerPeriod(1000));

@@ -95,11 +95,13 @@ class StreamingProxyTest {
     // the backend counts the fast request as completed just after its last byte: wait for that before reading
     await().atMost(Duration.ofSeconds(5)).until(() -> big.stats().processing() == 0);
     long completedBefore = big.stats().requestsCompleted();
-    try (Socket slow = send("/api/generate", generate(tokens))) {
+    // three times as long: more than the backend's own send buffer (up to 4 MiB) and the router's fixed socket
+    // buffers can hold, so only back-pressure keeps the backend from finishing
+    try (Socket slow = send("/api/generate", generate(3 * tokens))) {
       slow.getInputStream().readNBytes(1024);
-      // the client stops reading: if the router buffered, the backend would finish about as fast as it did above
-      // (the answer is larger than what socket buffers on both hops can hold)
-      Duration hold = Duration.ofMillis(Math.max(2_000, fastRead.toMillis() * 3 / 2));
+      // the client stops reading: if the router buffered, the backend would finish in about three times the fast
+      // read above
+      Duration hold = Duration.ofMillis(Math.max(2_000, fastRead.toMillis() * 4));
       await().during(hold).atMost(hold.plusSeconds(5)).until(() ->
           big.stats().processing() == 1 && big.stats().requestsCompleted() == completedBefore);
     }
