@@ -33,13 +33,13 @@ final class GenerationEngine {
     return options;
   }
 
-  /** Serves one generation request; {@code family} words an injected failure. */
-  void serve(RoutingContext ctx, ApiFamily family, GenerationPlan plan, GenerationOutput output) {
+  /** Serves one generation request of {@code model}; {@code family} words an injected failure. */
+  void serve(RoutingContext ctx, ApiFamily family, String model, GenerationPlan plan, GenerationOutput output) {
     OptionalInt failure = faults.claimFailure();
     if (failure.isPresent()) {
       family.injectedFailure(ctx, failure.getAsInt());
       return;
     }
-    new GenerationRun(this, ctx, plan, output).start();
+    new GenerationRun(this, ctx, model, plan, output).start();
   }
 }

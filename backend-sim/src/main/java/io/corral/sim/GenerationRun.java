@@ -32,6 +32,7 @@ final class GenerationRun {
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Context context;
+  private final String model;
   private final GenerationPlan plan;
   private final GenerationOutput output;
   private final StringBuilder text = new StringBuilder();
@@ -49,12 +50,14 @@ final class GenerationRun {
   private boolean headersSent;
   private long timerId = -1;
 
-  GenerationRun(GenerationEngine engine, RoutingContext ctx, GenerationPlan plan, GenerationOutput output) {
+  GenerationRun(GenerationEngine engine, RoutingContext ctx, String model, GenerationPlan plan,
+      GenerationOutput output) {
     this.engine = engine;
     this.vertx = engine.vertx;
     this.request = ctx.request();
     this.response = ctx.response();
     this.context = vertx.getOrCreateContext();
+    this.model = model;
     this.plan = plan;
     this.output = output;
   }
@@ -63,7 +66,7 @@ final class GenerationRun {
     arrivedAt = engine.nanoTime.getAsLong();
     response.closeHandler(v -> onClientGone());
     response.exceptionHandler(e -> log.debug("event=response-error path={} error={}", request.path(), e.toString()));
-    ticket = engine.scheduler.request(context, this::onGranted);
+    ticket = engine.scheduler.request(context, model, this::onGranted);
   }
 
   private void onGranted(SlotScheduler.SlotGrant granted) {

@@ -123,7 +123,7 @@ final class LlamaServerApi {
     GenerationPlan plan = new GenerationPlan(RequestJson.bool(body, "stream", false),
         limit.orElse(engine.options().defaultTokens()), promptTokens);
     String alias = catalog.all().get(0).name();
-    engine.serve(ctx, LLAMA_SERVER, plan,
+    engine.serve(ctx, LLAMA_SERVER, alias, plan,
         new LlamaCompletionOutput(alias, prompt instanceof String s ? s : String.valueOf(prompt), promptTokens,
             limit.isPresent()));
   }

@@ -127,7 +127,7 @@ final class OllamaApi {
     catalog.markLoaded(req.get().model());
     GenerationPlan plan = new GenerationPlan(RequestJson.bool(body, "stream", true), tokens(body),
         TokenText.messageWords(messages));
-    engine.serve(ctx, OLLAMA, plan,
+    engine.serve(ctx, OLLAMA, req.get().model().name(), plan,
         new OllamaGenerationOutput(OllamaGenerationOutput.Endpoint.CHAT, req.get().name(), clock));
   }
 
@@ -145,7 +145,7 @@ final class OllamaApi {
     catalog.markLoaded(req.get().model());
     GenerationPlan plan = new GenerationPlan(RequestJson.bool(body, "stream", true), tokens(body),
         TokenText.words(prompt));
-    engine.serve(ctx, OLLAMA, plan,
+    engine.serve(ctx, OLLAMA, req.get().model().name(), plan,
         new OllamaGenerationOutput(OllamaGenerationOutput.Endpoint.GENERATE, req.get().name(), clock));
   }
 
@@ -163,7 +163,7 @@ final class OllamaApi {
     }
     catalog.markLoaded(req.get().model());
     int promptTokens = inputs.stream().mapToInt(TokenText::words).sum();
-    engine.serve(ctx, OLLAMA, new GenerationPlan(false, 0, promptTokens),
+    engine.serve(ctx, OLLAMA, req.get().model().name(), new GenerationPlan(false, 0, promptTokens),
         new EmbeddingOutput(EmbeddingOutput.Shape.OLLAMA_EMBED, req.get().name(), inputs));
   }
 
@@ -175,7 +175,7 @@ final class OllamaApi {
     String prompt = RequestJson.string(req.get().body(), "prompt");
     catalog.markLoaded(req.get().model());
     List<String> inputs = prompt == null || prompt.isEmpty() ? List.of() : List.of(prompt);
-    engine.serve(ctx, OLLAMA, new GenerationPlan(false, 0, TokenText.words(prompt)),
+    engine.serve(ctx, OLLAMA, req.get().model().name(), new GenerationPlan(false, 0, TokenText.words(prompt)),
         new EmbeddingOutput(EmbeddingOutput.Shape.OLLAMA_LEGACY, req.get().name(), inputs));
   }
 

@@ -81,7 +81,7 @@ final class OpenAiApi {
     boolean includeUsage = stream && body.getValue("stream_options") instanceof JsonObject o
         && RequestJson.bool(o, "include_usage", false);
     catalog.markLoaded(req.model());
-    engine.serve(ctx, errors, new GenerationPlan(stream, tokens, promptTokens),
+    engine.serve(ctx, errors, req.model().name(), new GenerationPlan(stream, tokens, promptTokens),
         new OpenAiGenerationOutput(endpoint, dialect, req.responseModel(), includeUsage,
             clock.instant().getEpochSecond()));
   }
@@ -108,7 +108,7 @@ final class OpenAiApi {
     }
     catalog.markLoaded(req.get().model());
     int promptTokens = inputs.stream().mapToInt(TokenText::words).sum();
-    engine.serve(ctx, errors, new GenerationPlan(false, 0, promptTokens),
+    engine.serve(ctx, errors, req.get().model().name(), new GenerationPlan(false, 0, promptTokens),
         new EmbeddingOutput(EmbeddingOutput.Shape.OPENAI, req.get().responseModel(), inputs));
   }
 

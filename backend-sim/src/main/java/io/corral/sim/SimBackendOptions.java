@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param tokensPerSecond token rate after the first token; {@code 0} means as fast as possible
  * @param defaultTokens tokens generated when the request does not ask for a number
  * @param version Ollama's {@code /api/version}, or llama-server's {@code build_info}
+ * @param modelSlots how many of the slots one model may hold at once, like Ollama's {@code OLLAMA_NUM_PARALLEL}
+ *     (which applies per loaded model); 0 = no per-model limit. A request of a model at its limit waits even when
+ *     other slots are free, and requests of other models go ahead of it
  */
 public record SimBackendOptions(
     SimKind kind,
@@ -26,7 +29,8 @@ public record SimBackendOptions(
     Duration firstTokenDelay,
     double tokensPerSecond,
     int defaultTokens,
-    String version) {
+    String version,
+    int modelSlots) {
 
   /** Ollama release reported by default. */
   public static final String DEFAULT_OLLAMA_VERSION = "0.12.6";
@@ -34,6 +38,12 @@ public record SimBackendOptions(
   public static final String DEFAULT_LLAMA_SERVER_BUILD = "b6000-sim";
   /** Tokens generated when a request does not say how many. */
   public static final int DEFAULT_TOKENS = 8;
+
+  /** No per-model limit. */
+  public SimBackendOptions(SimKind kind, int slots, List<String> models, Duration firstTokenDelay,
+      double tokensPerSecond, int defaultTokens, String version) {
+    this(kind, slots, models, firstTokenDelay, tokensPerSecond, defaultTokens, version, 0);
+  }
 
   public SimBackendOptions {
     Objects.requireNonNull(kind, "kind");
@@ -65,6 +75,9 @@ public record SimBackendOptions(
     if (version.isBlank()) {
       throw new IllegalArgumentException("version must not be blank");
     }
+    if (modelSlots < 0) {
+      throw new IllegalArgumentException("modelSlots must be >= 0, was " + modelSlots);
+    }
   }
 
   /** An Ollama serving the given models (at least one) with one slot, no delays and 8 tokens per answer. */
@@ -80,23 +93,29 @@ public record SimBackendOptions(
   }
 
   public SimBackendOptions withSlots(int n) {
-    return new SimBackendOptions(kind, n, models, firstTokenDelay, tokensPerSecond, defaultTokens, version);
+    return new SimBackendOptions(kind, n, models, firstTokenDelay, tokensPerSecond, defaultTokens, version,
+        modelSlots);
   }
 
   public SimBackendOptions withFirstTokenDelay(Duration d) {
-    return new SimBackendOptions(kind, slots, models, d, tokensPerSecond, defaultTokens, version);
+    return new SimBackendOptions(kind, slots, models, d, tokensPerSecond, defaultTokens, version, modelSlots);
   }
 
   public SimBackendOptions withTokensPerSecond(double tps) {
-    return new SimBackendOptions(kind, slots, models, firstTokenDelay, tps, defaultTokens, version);
+    return new SimBackendOptions(kind, slots, models, firstTokenDelay, tps, defaultTokens, version, modelSlots);
   }
 
   public SimBackendOptions withDefaultTokens(int n) {
-    return new SimBackendOptions(kind, slots, models, firstTokenDelay, tokensPerSecond, n, version);
+    return new SimBackendOptions(kind, slots, models, firstTokenDelay, tokensPerSecond, n, version, modelSlots);
   }
 
   public SimBackendOptions withVersion(String v) {
-    return new SimBackendOptions(kind, slots, models, firstTokenDelay, tokensPerSecond, defaultTokens, v);
+    return new SimBackendOptions(kind, slots, models, firstTokenDelay, tokensPerSecond, defaultTokens, v, modelSlots);
+  }
+
+  /** At most {@code n} requests of one model at once (0: no per-model limit), like {@code OLLAMA_NUM_PARALLEL}. */
+  public SimBackendOptions withModelSlots(int n) {
+    return new SimBackendOptions(kind, slots, models, firstTokenDelay, tokensPerSecond, defaultTokens, version, n);
   }
 
   /** The one model of a llama-server (its alias), or the first model of an Ollama. */

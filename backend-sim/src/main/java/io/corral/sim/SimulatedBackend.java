@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +18,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Generation requests (chat, generate, completions, embeddings) each hold one slot from the moment they
  * start processing until their response ends or their client disconnects; requests beyond the slots wait in a
- * FIFO, as the real servers queue them. {@link #stats()} shows the load: {@code maxProcessing} never exceeds the
- * slots, and {@code maxConcurrent} (processing + waiting) shows whether a balancer sent more than the slots.
+ * FIFO, as the real servers queue them (with {@link SimBackendOptions#modelSlots()}, a request of a model at its
+ * limit lets later requests of other models pass). {@link #stats()} shows the load: {@code maxProcessing} never
+ * exceeds the slots, and {@code maxConcurrent} (processing + waiting) shows whether a balancer sent more than the
+ * slots; {@link #maxConcurrentByModel()} does the same per model.
  *
  * <p>Thread-safety: every method may be called from any thread. Requests are served on the event loop of the
  * server and never block it.
@@ -44,7 +47,7 @@ public final class SimulatedBackend {
   private SimulatedBackend(Vertx vertx, SimBackendOptions options, String host, InstantSource clock) {
     this.options = options;
     this.host = host;
-    this.scheduler = new SlotScheduler(options.slots());
+    this.scheduler = new SlotScheduler(options.slots(), options.modelSlots());
     this.catalog = new ModelCatalog(options.kind(), options.models());
     GenerationEngine engine = new GenerationEngine(vertx, options, faults, scheduler, totals, System::nanoTime);
     OpenAiDialect dialect = new OpenAiDialect(options.kind(), options.version());
@@ -123,6 +126,15 @@ public final class SimulatedBackend {
   /** A snapshot of the current load and the counters since start or the last {@link #resetStats()}. */
   public SimStats stats() {
     return scheduler.stats();
+  }
+
+  /**
+   * The most generation requests of each model present at once since start or the last {@link #resetStats()}
+   * (counted as {@link SimStats#maxConcurrent()}): over {@link SimBackendOptions#modelSlots()} only when a balancer
+   * sent one model more than the backend runs at once.
+   */
+  public Map<String, Integer> maxConcurrentByModel() {
+    return scheduler.maxConcurrentByModel();
   }
 
   /**

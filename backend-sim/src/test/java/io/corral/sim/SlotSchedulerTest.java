@@ -35,7 +35,11 @@ class SlotSchedulerTest {
     final List<SlotScheduler.SlotGrant> grants = new CopyOnWriteArrayList<>();
 
     SlotScheduler.Ticket request(SlotScheduler scheduler, String name) {
-      return scheduler.request(context, grant -> {
+      return request(scheduler, name, "");
+    }
+
+    SlotScheduler.Ticket request(SlotScheduler scheduler, String name, String model) {
+      return scheduler.request(context, model, grant -> {
         order.add(name);
         grants.add(grant);
       });
@@ -208,5 +212,29 @@ class SlotSchedulerTest {
     // without the answer, a third request while b runs is over the slots
     grants.request(scheduler, "c");
     assertThat(scheduler.stats().maxConcurrent()).isEqualTo(2);
+  }
+
+  @Test
+  void withAPerModelLimitAModelAtItsLimitWaitsWhileOtherModelsTakeTheFreeSlots() {
+    // like an Ollama with OLLAMA_NUM_PARALLEL=1 and room for three models
+    SlotScheduler scheduler = new SlotScheduler(3, 1);
+    Grants grants = new Grants();
+
+    grants.request(scheduler, "llama-1", "llama3");
+    grants.request(scheduler, "llama-2", "llama3");
+    grants.request(scheduler, "qwen-1", "qwen");
+    grants.awaitCount(2);
+    assertThat(grants.order).containsExactly("llama-1", "qwen-1");
+    assertThat(scheduler.stats().waiting()).isEqualTo(1);
+    assertThat(scheduler.maxConcurrentByModel()).containsEntry("llama3", 2).containsEntry("qwen", 1);
+
+    grants.grants.get(1).complete(); // qwen's slot frees: llama3 is still at its limit
+    assertThat(scheduler.stats().waiting()).isEqualTo(1);
+    grants.grants.get(0).complete();
+    grants.awaitCount(3);
+    assertThat(grants.order).containsExactly("llama-1", "qwen-1", "llama-2");
+
+    scheduler.resetStats();
+    assertThat(scheduler.maxConcurrentByModel()).containsOnly(java.util.Map.entry("llama3", 1));
   }
 }

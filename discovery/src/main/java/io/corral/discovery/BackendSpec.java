@@ -13,13 +13,21 @@ import java.util.Map;
  *
  * @param id    normalized base URL
  * @param kind  the kind the operator asserts, or null to fingerprint it
- * @param slots configured concurrent requests, or null to use what the backend reports (llama-server) or 1
+ * @param slots configured concurrent requests, or null to use what the backend reports (llama-server), else
+ *     {@code modelSlots}, else 1
  * @param timeouts this backend's own connect / first-token / idle timeouts (zero: the members' global ones)
+ * @param modelSlots how many of the slots one model may hold at once (an Ollama's {@code OLLAMA_NUM_PARALLEL},
+ *     with {@code slots} the total over its loaded models), or null for no per-model limit
  */
-public record BackendSpec(BackendId id, BackendKind kind, Integer slots, BackendTimeouts timeouts) {
+public record BackendSpec(BackendId id, BackendKind kind, Integer slots, BackendTimeouts timeouts,
+    Integer modelSlots) {
 
   public BackendSpec(BackendId id, BackendKind kind, Integer slots) {
     this(id, kind, slots, BackendTimeouts.DEFAULTS);
+  }
+
+  public BackendSpec(BackendId id, BackendKind kind, Integer slots, BackendTimeouts timeouts) {
+    this(id, kind, slots, timeouts, null);
   }
 
   public BackendSpec {
@@ -29,12 +37,19 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
     if (slots != null && (slots < 1 || slots > 4096)) {
       throw new IllegalArgumentException("backend slots must be 1-4096, got " + slots);
     }
+    if (modelSlots != null && (modelSlots < 1 || modelSlots > 4096)) {
+      throw new IllegalArgumentException("backend model-slots must be 1-4096, got " + modelSlots);
+    }
+    if (modelSlots != null && slots != null && modelSlots > slots) {
+      throw new IllegalArgumentException("backend model-slots (" + modelSlots + ") must not exceed its slots ("
+          + slots + "): model-slots is what one model may use of the slots");
+    }
     timeouts = timeouts == null ? BackendTimeouts.DEFAULTS : timeouts;
   }
 
   /**
-   * Parses the flag form {@code URL[;slots=N][;kind=K][;connect-timeout=D][;first-token-timeout=D]
-   * [;idle-timeout=D]}, e.g. {@code http://127.0.0.1:11434;slots=4;first-token-timeout=300s}.
+   * Parses the flag form {@code URL[;slots=N][;model-slots=N][;kind=K][;connect-timeout=D]
+   * [;first-token-timeout=D][;idle-timeout=D]}, e.g. {@code http://127.0.0.1:11434;slots=4;first-token-timeout=300s}.
    *
    * @throws IllegalArgumentException naming what is wrong
    */
@@ -46,6 +61,7 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
     BackendId id = BackendId.of(parts[0]);
     BackendKind kind = null;
     Integer slots = null;
+    Integer modelSlots = null;
     long connect = 0;
     long firstToken = 0;
     long idle = 0;
@@ -58,22 +74,17 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
       String key = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
       String value = p.substring(eq + 1).trim();
       switch (key) {
-        case "slots" -> {
-          try {
-            slots = Integer.parseInt(value);
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad slots '" + value + "' in '" + text + "'");
-          }
-        }
+        case "slots" -> slots = count(value, key, text);
+        case "model-slots" -> modelSlots = count(value, key, text);
         case "kind" -> kind = BackendKind.parse(value);
         case "connect-timeout" -> connect = millis(value, key, text);
         case "first-token-timeout" -> firstToken = millis(value, key, text);
         case "idle-timeout" -> idle = millis(value, key, text);
         default -> throw new IllegalArgumentException("unknown backend option '" + key + "' in '" + text
-            + "' (allowed: slots, kind, connect-timeout, first-token-timeout, idle-timeout)");
+            + "' (allowed: slots, model-slots, kind, connect-timeout, first-token-timeout, idle-timeout)");
       }
     }
-    return new BackendSpec(id, kind, slots, new BackendTimeouts(connect, firstToken, idle));
+    return new BackendSpec(id, kind, slots, new BackendTimeouts(connect, firstToken, idle), modelSlots);
   }
 
   /** The options as JSON / YAML fields (admin API, config file), and their names in the flag form. */
@@ -82,6 +93,7 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
   private static Map<String, String> fields() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("slots", "slots");
+    m.put("modelSlots", "model-slots");
     m.put("kind", "kind");
     m.put("connectTimeout", "connect-timeout");
     m.put("firstTokenTimeout", "first-token-timeout");
@@ -90,8 +102,9 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
   }
 
   /**
-   * Parses the object form {@code {"url": ..., "slots"?: N, "kind"?: K, "firstTokenTimeout"?: "300s", ...}} the
-   * admin API and the config file use, with the same checks as the flag form.
+   * Parses the object form {@code {"url": ..., "slots"?: N, "modelSlots"?: N, "kind"?: K,
+   * "firstTokenTimeout"?: "300s", ...}} the admin API and the config file use, with the same checks as the flag
+   * form.
    *
    * @throws IllegalArgumentException naming what is wrong
    */
@@ -113,12 +126,20 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
       }
       String option = FIELDS.get(key);
       if (option == null) {
-        throw new IllegalArgumentException("unknown backend option '" + key + "' (allowed: url, slots, kind, "
-            + "connectTimeout, firstTokenTimeout, idleTimeout)");
+        throw new IllegalArgumentException("unknown backend option '" + key + "' (allowed: url, slots, modelSlots, "
+            + "kind, connectTimeout, firstTokenTimeout, idleTimeout)");
       }
       text.append(';').append(option).append('=').append(e.getValue());
     }
     return text.toString();
+  }
+
+  private static int count(String value, String key, String text) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("bad " + key + " '" + value + "' in '" + text + "'");
+    }
   }
 
   private static long millis(String value, String key, String text) {

@@ -42,4 +42,18 @@ class BackendSpecTest {
     assertThatThrownBy(() -> BackendSpec.parse("http://h:1;kind=vllm")).hasMessageContaining("unknown backend kind");
     assertThatThrownBy(() -> BackendSpec.parse("http://h:1/v1")).hasMessageContaining("without a path");
   }
+
+  @Test
+  void anOllamaMayLimitWhatOneModelUsesOfItsSlots() {
+    BackendSpec s = BackendSpec.parse("http://127.0.0.1:11434;slots=4;model-slots=2");
+    assertThat(s.slots()).isEqualTo(4);
+    assertThat(s.modelSlots()).isEqualTo(2);
+    assertThat(BackendSpec.parse("127.0.0.1:11434").modelSlots()).isNull();
+    assertThat(BackendSpec.fromFields(java.util.Map.of("url", "http://127.0.0.1:11434", "slots", 6, "modelSlots", 3))
+        .modelSlots()).isEqualTo(3);
+    assertThatThrownBy(() -> BackendSpec.parse("h:1;slots=2;model-slots=3"))
+        .hasMessageContaining("model-slots (3) must not exceed its slots (2)");
+    assertThatThrownBy(() -> BackendSpec.parse("h:1;model-slots=0")).hasMessageContaining("model-slots must be 1-4096");
+    assertThatThrownBy(() -> BackendSpec.parse("h:1;model-slots=two")).hasMessageContaining("bad model-slots");
+  }
 }

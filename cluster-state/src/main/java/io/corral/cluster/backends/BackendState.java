@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param observedBy    member UUID that wrote it
  * @param lastError     the last probe error, or empty
  * @param timeouts      the operator's timeouts for this backend (zero fields: the members' global ones)
+ * @param modelSlots    how many of the slots one model may hold at once (an Ollama's {@code OLLAMA_NUM_PARALLEL}
+ *                      under a larger total), or 0 for no per-model limit
  */
 public record BackendState(
     String id,
@@ -33,7 +35,8 @@ public record BackendState(
     long updatedAtMillis,
     String observedBy,
     String lastError,
-    BackendTimeouts timeouts) {
+    BackendTimeouts timeouts,
+    int modelSlots) {
 
   /** A backend with the members' global timeouts. */
   public BackendState(String id, BackendKind kind, BackendHealth health, String version, List<String> models,
@@ -43,6 +46,14 @@ public record BackendState(
         lastError, BackendTimeouts.DEFAULTS);
   }
 
+  /** A backend with no per-model limit. */
+  public BackendState(String id, BackendKind kind, BackendHealth health, String version, List<String> models,
+      List<String> loadedModels, int slots, boolean slotsReported, long updatedAtMillis, String observedBy,
+      String lastError, BackendTimeouts timeouts) {
+    this(id, kind, health, version, models, loadedModels, slots, slotsReported, updatedAtMillis, observedBy,
+        lastError, timeouts, 0);
+  }
+
   public BackendState {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");
@@ -50,8 +61,8 @@ public record BackendState(
     version = version == null ? "" : version;
     models = List.copyOf(models == null ? List.of() : models);
     loadedModels = List.copyOf(loadedModels == null ? List.of() : loadedModels);
-    if (slots < 0) {
-      throw new IllegalArgumentException("slots must be >= 0");
+    if (slots < 0 || modelSlots < 0) {
+      throw new IllegalArgumentException("slots and modelSlots must be >= 0");
     }
     observedBy = observedBy == null ? "" : observedBy;
     lastError = lastError == null ? "" : lastError;

@@ -75,10 +75,16 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
   }
 
   /**
-   * A backend that can serve the request, the slots the caller's view gives it, and whether the model is loaded
-   * there (warm): warm candidates are preferred, cold ones are subject to the cold-load cap.
+   * A backend that can serve the request, the slots and per-model limit the caller's view gives it (used only
+   * while the ledger does not know the backend yet), and whether the model is loaded there (warm): warm
+   * candidates are preferred, cold ones are subject to the cold-load cap.
    */
-  public record Candidate(String backendId, int slots, boolean warm) {
+  public record Candidate(String backendId, int slots, boolean warm, int modelSlots) {
+
+    /** No per-model limit. */
+    public Candidate(String backendId, int slots, boolean warm) {
+      this(backendId, slots, warm, 0);
+    }
 
     /** A warm candidate (kinds that serve one loaded model, or where warmth is not tracked). */
     public Candidate(String backendId, int slots) {

@@ -183,6 +183,7 @@ final class LedgerOps {
         out.writeString(c.backendId());
         out.writeInt(c.slots());
         out.writeBoolean(c.warm());
+        out.writeInt(c.modelSlots());
       }
       out.writeInt(r.strategy().ordinal());
       out.writeLong(r.randomDraw());
@@ -203,7 +204,7 @@ final class LedgerOps {
       int n = in.readInt();
       List<AcquireRequest.Candidate> candidates = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt(), in.readBoolean()));
+        candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt(), in.readBoolean(), in.readInt()));
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
           Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt(),
@@ -280,14 +281,16 @@ final class LedgerOps {
   static final class SetCapacity extends Granting {
     String backendId;
     int slots;
+    int modelSlots;
     boolean available;
     LeaderTerm term;
 
     SetCapacity() {}
 
-    SetCapacity(String backendId, int slots, boolean available, LeaderTerm term) {
+    SetCapacity(String backendId, int slots, int modelSlots, boolean available, LeaderTerm term) {
       this.backendId = backendId;
       this.slots = slots;
+      this.modelSlots = modelSlots;
       this.available = available;
       this.term = term;
     }
@@ -297,7 +300,8 @@ final class LedgerOps {
       if (!ledger.holds(term)) {
         return new ReleaseResult(ReleaseResult.Outcome.FENCED, List.of());
       }
-      return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, ledger.setCapacity(backendId, slots, available));
+      return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN,
+          ledger.setCapacity(backendId, slots, modelSlots, available));
     }
 
     @Override
@@ -309,6 +313,7 @@ final class LedgerOps {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(backendId);
       out.writeInt(slots);
+      out.writeInt(modelSlots);
       out.writeBoolean(available);
       writeTerm(out, term);
     }
@@ -317,6 +322,7 @@ final class LedgerOps {
     public void readData(ObjectDataInput in) throws IOException {
       backendId = in.readString();
       slots = in.readInt();
+      modelSlots = in.readInt();
       available = in.readBoolean();
       term = readTerm(in);
     }

@@ -23,8 +23,23 @@ public record LedgerSnapshot(List<BackendLoad> backends, int queueDepth, Map<Int
     leasesByMember = Map.copyOf(leasesByMember);
   }
 
-  /** One backend's capacity and use across the whole cluster. */
-  public record BackendLoad(String backendId, int slots, boolean available, int inFlight) {}
+  /**
+   * One backend's capacity and use across the whole cluster.
+   *
+   * @param modelSlots      how many slots one model may hold at once (0: no per-model limit)
+   * @param inFlightByModel leases per model (a re-asserted lease, whose model the ledger does not know, is not in it)
+   */
+  public record BackendLoad(String backendId, int slots, boolean available, int inFlight, int modelSlots,
+      Map<String, Integer> inFlightByModel) {
+
+    public BackendLoad(String backendId, int slots, boolean available, int inFlight) {
+      this(backendId, slots, available, inFlight, 0, Map.of());
+    }
+
+    public BackendLoad {
+      inFlightByModel = Map.copyOf(inFlightByModel);
+    }
+  }
 
   public static LedgerSnapshot empty() {
     return new LedgerSnapshot(List.of(), 0, Map.of(), Map.of(), Map.of(), 0);
@@ -33,5 +48,11 @@ public record LedgerSnapshot(List<BackendLoad> backends, int queueDepth, Map<Int
   public int inFlight(String backendId) {
     return backends.stream().filter(b -> b.backendId().equals(backendId)).mapToInt(BackendLoad::inFlight)
         .findFirst().orElse(0);
+  }
+
+  /** A backend's leases per model (empty when the ledger does not know it). */
+  public Map<String, Integer> inFlightByModel(String backendId) {
+    return backends.stream().filter(b -> b.backendId().equals(backendId)).map(BackendLoad::inFlightByModel)
+        .findFirst().orElse(Map.of());
   }
 }

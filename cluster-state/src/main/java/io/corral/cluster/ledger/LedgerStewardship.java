@@ -120,7 +120,7 @@ public final class LedgerStewardship {
     if (t == null) {
       return;
     }
-    ledger.setCapacity(b.id(), b.slots(), b.isUp(), t).whenComplete((result, err) -> {
+    ledger.setCapacity(b.id(), b.slots(), b.modelSlots(), b.isUp(), t).whenComplete((result, err) -> {
       if (err != null) {
         log.warn("event=capacity_sync_failed backend={} error={}", b.id(), err.toString());
       } else if (result.outcome() == ReleaseResult.Outcome.FENCED) {

@@ -97,7 +97,12 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     List<String> candidateIds = new ArrayList<>();
     TreeSet<String> coldIds = new TreeSet<>();
     for (AcquireRequest.Candidate c : r.candidates()) {
-      backends.computeIfAbsent(c.backendId(), id -> new BackendSlots(Math.max(0, c.slots()), true));
+      backends.computeIfAbsent(c.backendId(), id -> {
+        // until the leader's first capacity sync: what the caller's view says
+        BackendSlots b = new BackendSlots(Math.max(0, c.slots()), true);
+        b.modelSlots = Math.max(0, c.modelSlots());
+        return b;
+      });
       candidateIds.add(c.backendId());
       if (!c.warm()) {
         coldIds.add(c.backendId());
@@ -110,7 +115,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     // holding out for a warm slot only makes sense when the model is loaded somewhere among the candidates
     boolean warmOnly = r.waitForWarm() && !cold.isEmpty() && cold.size() < candidateIds.size();
-    List<String> free = usableAmong(candidateIds, cold, r.coldCap(), warmOnly);
+    List<String> free = usableAmong(r.model(), candidateIds, cold, r.coldCap(), warmOnly);
     if (r.maxDepth() == 0 && !waiting.isEmpty()) {
       // a request that may not wait (a hedge, or a cluster run without a queue) never goes ahead of one that does
       return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL, "requests are waiting (" + waiting.size()
@@ -199,10 +204,20 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return new LeaderTerm(leader, leaderEpoch);
   }
 
-  /** Sets a backend's slots and whether it takes new requests; more capacity is handed out at once. */
+  /** Sets a backend's slots and whether it takes new requests, with no per-model limit. */
   public List<Grant> setCapacity(String backendId, int slots, boolean available) {
+    return setCapacity(backendId, slots, 0, available);
+  }
+
+  /**
+   * Sets a backend's slots, how many of them one model may hold ({@code modelSlots}; 0 = no per-model limit,
+   * like an Ollama's {@code OLLAMA_NUM_PARALLEL} under its total) and whether it takes new requests; more capacity
+   * is handed out at once.
+   */
+  public List<Grant> setCapacity(String backendId, int slots, int modelSlots, boolean available) {
     BackendSlots b = backends.computeIfAbsent(backendId, id -> new BackendSlots(0, false));
     b.slots = Math.max(0, slots);
+    b.modelSlots = Math.max(0, modelSlots);
     b.available = available;
     return dispatch();
   }
@@ -357,7 +372,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     Iterator<Ticket> it = waiting.values().iterator();
     while (free > 0 && it.hasNext()) {
       Ticket t = it.next();
-      List<String> candidates = usableAmong(t.candidates(), t.cold(), t.coldCap(), t.warmOnly());
+      List<String> candidates = usableAmong(t.model(), t.candidates(), t.cold(), t.coldCap(), t.warmOnly());
       if (candidates.isEmpty()) {
         continue;
       }
@@ -374,8 +389,16 @@ public final class PoolLedger implements IdentifiedDataSerializable {
 
   public LedgerSnapshot snapshot() {
     List<LedgerSnapshot.BackendLoad> loads = new ArrayList<>();
-    backends.forEach((id, b) -> loads.add(new LedgerSnapshot.BackendLoad(id, b.slots, b.available,
-        b.leases.size())));
+    backends.forEach((id, b) -> {
+      Map<String, Integer> byModel = new TreeMap<>();
+      for (String leaseId : b.leases) {
+        Lease l = leases.get(leaseId);
+        if (l != null && !l.model().isEmpty()) {
+          byModel.merge(l.model(), 1, Integer::sum);
+        }
+      }
+      loads.add(new LedgerSnapshot.BackendLoad(id, b.slots, b.available, b.leases.size(), b.modelSlots, byModel));
+    });
     Map<Integer, Integer> byPriority = new TreeMap<>();
     Map<String, Integer> byModel = new TreeMap<>();
     for (Ticket t : waiting.values()) {
@@ -390,20 +413,38 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   // ---- internals ----
 
   /**
-   * Candidates with a free slot this request may take: where its model is cold, none while it holds out for a warm
-   * slot, otherwise only while fewer than {@code coldCap} requests are loading a model there (0 = no cap).
+   * Candidates with a free slot this request may take: one its model has not used up (a backend's per-model
+   * limit), and where its model is cold, none while it holds out for a warm slot, otherwise only while fewer than
+   * {@code coldCap} requests are loading a model there (0 = no cap).
    */
-  private List<String> usableAmong(List<String> candidateIds, List<String> cold, int coldCap, boolean warmOnly) {
+  private List<String> usableAmong(String model, List<String> candidateIds, List<String> cold, int coldCap,
+      boolean warmOnly) {
     List<String> free = new ArrayList<>();
     for (String id : candidateIds) {
       BackendSlots b = backends.get(id);
       boolean isCold = cold.contains(id);
       if (b != null && b.available && b.leases.size() < b.slots && !(warmOnly && isCold)
-          && (coldCap == 0 || !isCold || coldLoadsOn(b) < coldCap)) {
+          && (coldCap == 0 || !isCold || coldLoadsOn(b) < coldCap)
+          && (b.modelSlots == 0 || model.isEmpty() || leasesOfModel(b, model) < b.modelSlots)) {
         free.add(id);
       }
     }
     return free;
+  }
+
+  /**
+   * A model's leases on a backend. A re-asserted lease does not know its model ({@link #reassert}) and counts only
+   * against the backend's total until it ends.
+   */
+  private int leasesOfModel(BackendSlots b, String model) {
+    int n = 0;
+    for (String id : b.leases) {
+      Lease l = leases.get(id);
+      if (l != null && l.model().equals(model)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private int coldLoadsOn(BackendSlots b) {
@@ -469,6 +510,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
 
   static final class BackendSlots {
     int slots;
+    /** How many slots one model may hold at once; 0 = no per-model limit. */
+    int modelSlots;
     boolean available;
     final TreeSet<String> leases = new TreeSet<>();
 
@@ -529,6 +572,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     for (Map.Entry<String, BackendSlots> e : backends.entrySet()) {
       out.writeString(e.getKey());
       out.writeInt(e.getValue().slots);
+      out.writeInt(e.getValue().modelSlots);
       out.writeBoolean(e.getValue().available);
     }
     out.writeInt(leases.size());
@@ -571,7 +615,11 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     int nb = in.readInt();
     for (int i = 0; i < nb; i++) {
       String id = in.readString();
-      backends.put(id, new BackendSlots(in.readInt(), in.readBoolean()));
+      int slots = in.readInt();
+      int modelSlots = in.readInt();
+      BackendSlots b = new BackendSlots(slots, in.readBoolean());
+      b.modelSlots = modelSlots;
+      backends.put(id, b);
     }
     int nl = in.readInt();
     for (int i = 0; i < nl; i++) {

@@ -71,7 +71,16 @@ public final class SlotLedger {
    */
   public CompletionStage<ReleaseResult> setCapacity(String backendId, int slots, boolean available,
       LeaderTerm term) {
-    return map.submitToKey(pool, new LedgerOps.SetCapacity(backendId, slots, available, term));
+    return setCapacity(backendId, slots, 0, available, term);
+  }
+
+  /**
+   * As {@link #setCapacity(String, int, boolean, LeaderTerm)}, with a per-model limit: one model holds at most
+   * {@code modelSlots} of the backend's slots at once (0 = no limit).
+   */
+  public CompletionStage<ReleaseResult> setCapacity(String backendId, int slots, int modelSlots, boolean available,
+      LeaderTerm term) {
+    return map.submitToKey(pool, new LedgerOps.SetCapacity(backendId, slots, modelSlots, available, term));
   }
 
   /** Unfenced {@link #purgeMember(String, LeaderTerm)}: for tests and single-member tools. */

@@ -233,7 +233,7 @@ class PoolLedgerTest {
     // the old leader resumes and acts on what it last saw: the ledger does not let it
     assertThat(new LedgerOps.PurgeMember("member-a", stale).apply(ledger).outcome())
         .isEqualTo(ReleaseResult.Outcome.FENCED);
-    assertThat(new LedgerOps.SetCapacity(A, 0, false, stale).apply(ledger).outcome())
+    assertThat(new LedgerOps.SetCapacity(A, 0, 0, false, stale).apply(ledger).outcome())
         .isEqualTo(ReleaseResult.Outcome.FENCED);
     assertThat(ledger.snapshot().backends()).allSatisfy(b -> assertThat(b.available()).isTrue());
     assertThat(ledger.snapshot().leasesByMember()).containsEntry("member-a", 1);
@@ -393,6 +393,7 @@ class PoolLedgerTest {
     }
     ledger.acquire(coldOn("cold-1", A));
     ledger.acquire(waitsForWarm("warm-only"));
+    ledger.setCapacity(B, 2, 1, true);
     ledger.claimLeadership("leader-1");
     InternalSerializationService ss = new DefaultSerializationServiceBuilder()
         .addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization()).build();
@@ -418,5 +419,66 @@ class PoolLedgerTest {
     assertThat(ledger.acquire(req("n1", "member-b", 5, A)).outcome()).isEqualTo(Outcome.QUEUED);
     assertThat(ledger.release("r0").grants()).extracting(Grant::ticketId).containsExactly("n1");
     assertThat(ledger.reassert("member-a", held)).isZero();
+  }
+
+  AcquireRequest forModel(String id, String model, String... backends) {
+    List<AcquireRequest.Candidate> c = new ArrayList<>();
+    for (String b : backends.length == 0 ? new String[] {A} : backends) {
+      c.add(new AcquireRequest.Candidate(b, 4));
+    }
+    return new AcquireRequest(id, "member-a", model, 5, c, Strategy.LEAST_LOADED, n++, 100, 100);
+  }
+
+  @Test
+  void aModelHoldsNoMoreThanTheBackendsPerModelSlotsAndTheOtherSlotsStayFreeForOtherModels() {
+    // an Ollama with OLLAMA_NUM_PARALLEL=2 and room for two models: 4 slots, 2 per model
+    ledger.setCapacity(A, 4, 2, true);
+    assertThat(ledger.acquire(forModel("l1", "llama3")).outcome()).isEqualTo(Outcome.GRANTED);
+    assertThat(ledger.acquire(forModel("l2", "llama3")).outcome()).isEqualTo(Outcome.GRANTED);
+    assertThat(ledger.acquire(forModel("l3", "llama3")).outcome()).isEqualTo(Outcome.QUEUED);
+
+    // the waiting llama3 request does not hold up another model, which finds free slots it may use
+    assertThat(ledger.acquire(forModel("q1", "qwen")).outcome()).isEqualTo(Outcome.GRANTED);
+    assertThat(ledger.acquire(forModel("q2", "qwen")).outcome()).isEqualTo(Outcome.GRANTED);
+    assertThat(ledger.snapshot().backends()).filteredOn(b -> b.backendId().equals(A)).singleElement()
+        .satisfies(b -> {
+          assertThat(b.inFlight()).isEqualTo(4);
+          assertThat(b.modelSlots()).isEqualTo(2);
+          assertThat(b.inFlightByModel()).containsEntry("llama3", 2).containsEntry("qwen", 2);
+        });
+
+    // a qwen slot that frees is not one llama3 may take (still 2 llama3 leases) ...
+    assertThat(ledger.release("q1").grants()).isEmpty();
+    // ... a llama3 one is, and it goes to the waiting llama3 request
+    assertThat(ledger.release("l1").grants()).extracting(Grant::ticketId).containsExactly("l3");
+  }
+
+  @Test
+  void aTicketWhoseModelIsAtItsLimitIsPassedOverForALaterOneOfAnotherModelThatCanUseTheFreeSlot() {
+    ledger.setCapacity(A, 3, 1, true);
+    ledger.acquire(forModel("l1", "llama3"));
+    ledger.acquire(forModel("q1", "qwen"));
+    ledger.acquire(forModel("m1", "mistral"));
+    assertThat(ledger.acquire(forModel("l2", "llama3")).outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.acquire(forModel("q2", "qwen")).outcome()).isEqualTo(Outcome.QUEUED);
+
+    // mistral's slot frees: neither llama3 nor qwen may take it while each already runs one
+    assertThat(ledger.release("m1").grants()).isEmpty();
+    assertThat(ledger.snapshot().queueDepth()).isEqualTo(2);
+    // qwen's frees: the earlier llama3 ticket still cannot use it (its model is at its limit), qwen's can
+    assertThat(ledger.release("q1").grants()).extracting(Grant::ticketId).containsExactly("q2");
+    assertThat(ledger.release("l1").grants()).extracting(Grant::ticketId).containsExactly("l2");
+  }
+
+  @Test
+  void aModelAtItsLimitOnOneBackendGoesToAnotherAndWithoutAPerModelLimitAnyModelTakesAnySlot() {
+    ledger.setCapacity(A, 2, 1, true);
+    ledger.setCapacity(B, 2, true);
+    assertThat(ledger.acquire(forModel("l1", "llama3", A)).backendId()).isEqualTo(A);
+    assertThat(ledger.acquire(forModel("l2", "llama3", A, B)).backendId()).isEqualTo(B);
+    assertThat(ledger.acquire(forModel("l3", "llama3", A, B)).backendId()).isEqualTo(B);
+    assertThat(ledger.acquire(forModel("l4", "llama3", A, B)).outcome()).isEqualTo(Outcome.QUEUED);
+    // a request that names no model is not held to a per-model limit
+    assertThat(ledger.acquire(forModel("x", "", A)).backendId()).isEqualTo(A);
   }
 }

@@ -189,18 +189,21 @@ public final class BackendMonitor {
   BackendState toState(BackendSpec spec, Fingerprint fp) {
     BackendKind kind = fp.kind() != BackendKind.UNKNOWN ? fp.kind()
         : spec.kind() != null ? spec.kind() : BackendKind.UNKNOWN;
-    int slots = spec.slots() != null ? spec.slots() : fp.reportedSlots() > 0 ? fp.reportedSlots() : 1;
+    int slots = spec.slots() != null ? spec.slots() : fp.reportedSlots() > 0 ? fp.reportedSlots()
+        : spec.modelSlots() != null ? spec.modelSlots() : 1;
     BackendHealth health = fp.reachable() && fp.ready() && kind != BackendKind.UNKNOWN ? BackendHealth.UP
         : BackendHealth.DOWN;
     if (health == BackendHealth.UP && drained.test(spec.id().value())) {
       health = BackendHealth.DRAINING;
     }
     return new BackendState(spec.id().value(), kind, health, fp.version(), fp.models(), fp.loadedModels(), slots,
-        spec.slots() == null && fp.reportedSlots() > 0, clock.millis(), memberId, fp.error(), spec.timeouts());
+        spec.slots() == null && fp.reportedSlots() > 0, clock.millis(), memberId, fp.error(), spec.timeouts(),
+        spec.modelSlots() == null ? 0 : Math.min(spec.modelSlots(), slots));
   }
 
   private static boolean sameContent(BackendState a, BackendState b) {
     return a.kind() == b.kind() && a.health() == b.health() && a.slots() == b.slots()
+        && a.modelSlots() == b.modelSlots()
         && a.slotsReported() == b.slotsReported() && Objects.equals(a.version(), b.version())
         && a.models().equals(b.models()) && a.loadedModels().equals(b.loadedModels())
         && Objects.equals(a.lastError(), b.lastError()) && a.timeouts().equals(b.timeouts());

@@ -136,7 +136,10 @@ public final class MemberApi {
         .put("loadedModels", new JsonArray(b.loadedModels()))
         .put("slots", b.slots())
         .put("slotsReported", b.slotsReported())
+        .put("modelSlots", b.modelSlots())
         .put("inFlight", ledgerView.inFlight(b.id()))
+        .put("inFlightByModel", new JsonObject(new java.util.TreeMap<String, Object>(
+            ledgerView.inFlightByModel(b.id()))))
         .put("inFlightHere", selector.inFlightHere(b.id()))
         .put("updatedAt", b.updatedAtMillis())
         .put("observedBy", b.observedBy())

@@ -63,9 +63,11 @@ public final class StartCommand implements Callable<Integer> {
       description = "Find members by multicast (leaves loopback; off by default).")
   String multicast;
 
-  @Option(names = "--backend", paramLabel = "URL[;slots=N][;kind=K]",
+  @Option(names = "--backend", paramLabel = "URL[;slots=N][;model-slots=N][;kind=K]",
       description = "A backend (repeatable). kind: ollama, llama-server, openai; found by probing when omitted. "
-          + "slots: concurrent requests (llama-server reports its own; default 1).")
+          + "slots: concurrent requests (llama-server reports its own; default 1). model-slots: how many of them "
+          + "one model may use (an Ollama's OLLAMA_NUM_PARALLEL, with slots the total over its loaded models). "
+          + "Also ;connect-timeout=D ;first-token-timeout=D ;idle-timeout=D.")
   List<String> backends;
 
   @Option(names = "--backends-file", paramLabel = "FILE", description = "A file of backends, one host:port or "

@@ -115,7 +115,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       boolean isWarm = warm.isWarm(b, request.model());
       anyWarm |= isWarm;
       anyCold |= !isWarm;
-      candidates.add(new AcquireRequest.Candidate(b.id(), b.slots(), isWarm));
+      candidates.add(new AcquireRequest.Candidate(b.id(), b.slots(), isWarm, b.modelSlots()));
     }
     // hold out for a warm slot only where there is a choice, and never for a request that may not wait
     boolean waitForWarm = anyWarm && anyCold && request.mayWait() && !settings.coldWait().isZero();
