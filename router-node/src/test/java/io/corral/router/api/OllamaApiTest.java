@@ -1,6 +1,7 @@
 package io.corral.router.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.corral.router.Http;
 import io.corral.router.RouterNode;
@@ -15,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +124,28 @@ class OllamaApiTest {
         .map(o -> ((JsonObject) o).getString("name") + "@" + ((JsonObject) o).getString("corral_backend"))
         .collect(Collectors.toSet());
     assertThat(loaded).contains("qwen2.5:0.5b@" + ollamaA.url());
+  }
+
+  @Test
+  void showNeedsNoSlotSoItAnswersWhileEverySlotOfTheModelsBackendIsBusy() {
+    // qwen2.5 is only on backend A, which has one slot (no slots configured: Ollama's default); a 2-second
+    // answer takes it
+    String longAnswer = "{\"model\":\"qwen2.5:0.5b\",\"prompt\":\"hi\",\"stream\":false,"
+        + "\"options\":{\"num_predict\":40}}";
+    CompletableFuture<HttpResponse<String>> busy = CompletableFuture.supplyAsync(
+        () -> Http.post(api + "/api/generate", longAnswer));
+    await().atMost(Duration.ofSeconds(5)).until(() -> ollamaA.stats().processing() == 1);
+
+    HttpResponse<String> show = Http.post(api + "/api/show", "{\"name\":\"qwen2.5:0.5b\"}");
+    assertThat(show.statusCode()).isEqualTo(200);
+    assertThat(show.headers().firstValue("X-Corral-Backend")).contains(ollamaA.url());
+    assertThat(busy).as("the generation still runs").isNotDone();
+    assertThat(busy.join().statusCode()).isEqualTo(200);
+
+    assertThat(Http.post(api + "/api/show", "{\"model\":\"nope\"}").statusCode()).isEqualTo(404);
+    HttpResponse<String> missing = Http.post(api + "/api/show", "{}");
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(missing.body()).getString("error")).isEqualTo("model is required");
   }
 
   @Test

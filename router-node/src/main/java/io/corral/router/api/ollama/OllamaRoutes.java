@@ -3,13 +3,16 @@ package io.corral.router.api.ollama;
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.backends.ModelNames;
 import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
 import io.corral.router.api.BackendFanOut;
 import io.corral.router.api.ModelRequests;
 import io.corral.router.api.RequestIds;
 import io.corral.router.proxy.StreamingProxy;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -20,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Ollama's API, served as if this member were one Ollama server: generation and embeddings go to a backend
@@ -35,6 +39,8 @@ public final class OllamaRoutes {
   private final ModelRequests modelRequests;
   private final BackendFanOut fanOut;
   private final StreamingProxy proxy;
+  /** Spreads {@code /api/show} over the backends that have the model. */
+  private final AtomicInteger showRotation = new AtomicInteger();
 
   public OllamaRoutes(BackendRegistry backends, ModelRequests modelRequests, BackendFanOut fanOut,
       StreamingProxy proxy) {
@@ -47,10 +53,11 @@ public final class OllamaRoutes {
   public void mount(Router router, BodyHandler body) {
     router.route(HttpMethod.GET, "/").handler(this::root);
     router.route(HttpMethod.HEAD, "/").handler(this::root);
-    for (String path : List.of("/api/chat", "/api/generate", "/api/embed", "/api/embeddings", "/api/show")) {
+    for (String path : List.of("/api/chat", "/api/generate", "/api/embed", "/api/embeddings")) {
       String route = path.substring("/api/".length());
       router.post(path).handler(body).handler(ctx -> modelRequests.handle(ctx, ApiFamily.OLLAMA, route));
     }
+    router.post("/api/show").handler(body).handler(this::show);
     router.get("/api/tags").handler(this::tags);
     router.get("/api/ps").handler(this::ps);
     router.get("/api/version").handler(this::version);
@@ -109,6 +116,46 @@ public final class OllamaRoutes {
     String v = healthyOllamas().stream().map(BackendState::version).filter(s -> !s.isBlank())
         .min(OllamaRoutes::compareVersions).orElse(COMPATIBLE_VERSION);
     json(ctx, new JsonObject().put("version", v));
+  }
+
+  /**
+   * A model's details. Ollama answers them from the model's files, without a runner slot, so this takes no slot
+   * lease either: a client that looks up a model (chat UIs do, often) does not wait behind running generations.
+   * Any healthy backend with the model will do; one that has it loaded first.
+   */
+  private void show(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    JsonObject json;
+    try {
+      json = body == null || body.length() == 0 ? null
+          : io.vertx.core.json.Json.decodeValue(body) instanceof JsonObject o ? o : null;
+    } catch (DecodeException e) {
+      json = null;
+    }
+    if (json == null) {
+      ApiErrors.send(ctx.response(), ApiFamily.OLLAMA, 400, "request body must be a JSON object with a \"model\"",
+          "invalid_json");
+      return;
+    }
+    // older clients send "name"
+    Object named = json.getValue("model") instanceof String m && !m.isBlank() ? m : json.getValue("name");
+    if (!(named instanceof String raw) || raw.isBlank()) {
+      ApiErrors.send(ctx.response(), ApiFamily.OLLAMA, 400, "model is required", "missing_model");
+      return;
+    }
+    String model = ModelNames.normalize(raw);
+    List<BackendState> serving = healthyOllamas().stream().filter(b -> b.serves(model))
+        .sorted(Comparator.comparing((BackendState b) -> !b.loadedModels().contains(model))).toList();
+    if (serving.isEmpty()) {
+      ApiErrors.send(ctx.response(), ApiFamily.OLLAMA, 404, "model '" + raw + "' not found", "model_not_found");
+      return;
+    }
+    long loaded = serving.stream().filter(b -> b.loadedModels().contains(model)).count();
+    int among = (int) (loaded > 0 ? loaded : serving.size());
+    BackendState target = serving.get(Math.floorMod(showRotation.getAndIncrement(), among));
+    ctx.response().putHeader("X-Corral-Backend", target.id());
+    proxy.forward(ctx.request(), ctx.response(), body, target.backendId(), target.timeouts(), ApiFamily.OLLAMA,
+        RequestIds.of(ctx), RequestIds.clientGone(ctx), false);
   }
 
   /** Pull, push, create, copy, delete, blobs: only meaningful on one named backend. */
