@@ -411,17 +411,20 @@ final class LedgerOps {
   static final class Reassert extends Mutating<Integer> {
     String memberId;
     List<Grant> held;
+    /** The model of each held lease, same order ("" where unknown). */
+    List<String> models;
 
     Reassert() {}
 
-    Reassert(String memberId, List<Grant> held) {
+    Reassert(String memberId, List<Grant> held, List<String> models) {
       this.memberId = memberId;
       this.held = List.copyOf(held);
+      this.models = List.copyOf(models);
     }
 
     @Override
     Integer apply(PoolLedger ledger) {
-      return ledger.reassert(memberId, held);
+      return ledger.reassert(memberId, held, models);
     }
 
     @Override
@@ -433,9 +436,10 @@ final class LedgerOps {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(memberId);
       out.writeInt(held.size());
-      for (Grant g : held) {
-        out.writeString(g.ticketId());
-        out.writeString(g.backendId());
+      for (int i = 0; i < held.size(); i++) {
+        out.writeString(held.get(i).ticketId());
+        out.writeString(held.get(i).backendId());
+        out.writeString(i < models.size() ? models.get(i) : "");
       }
     }
 
@@ -444,10 +448,13 @@ final class LedgerOps {
       memberId = in.readString();
       int n = in.readInt();
       List<Grant> list = new ArrayList<>(n);
+      List<String> modelList = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         list.add(new Grant(in.readString(), memberId, in.readString()));
+        modelList.add(in.readString());
       }
       held = list;
+      models = modelList;
     }
   }
 

@@ -313,11 +313,21 @@ public final class PoolLedger implements IdentifiedDataSerializable {
    * @return how many leases were added back
    */
   public int reassert(String memberId, List<Grant> held) {
+    return reassert(memberId, held, List.of());
+  }
+
+  /**
+   * As {@link #reassert(String, List)}; {@code models.get(i)} is the model of {@code held.get(i)} ("" or missing:
+   * unknown), so a re-asserted lease counts against its model's per-model limit as well as the backend's slots.
+   */
+  public int reassert(String memberId, List<Grant> held, List<String> models) {
     if (tombstones.contains(memberId)) {
       return 0;
     }
     int added = 0;
-    for (Grant g : held) {
+    for (int i = 0; i < held.size(); i++) {
+      Grant g = held.get(i);
+      String model = i < models.size() ? models.get(i) : "";
       if (!leases.containsKey(g.ticketId())) {
         backends.computeIfAbsent(g.backendId(), id -> new BackendSlots(0, false));
         TicketKey queued = waitingById.remove(g.ticketId());
@@ -325,7 +335,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
           waiting.remove(queued);
         }
         ended.remove(g.ticketId());
-        grant(new Lease(g.ticketId(), g.backendId(), memberId, "", 5, nextSeq++, false));
+        grant(new Lease(g.ticketId(), g.backendId(), memberId, model, 5, nextSeq++, false));
         added++;
       }
     }
@@ -432,10 +442,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return free;
   }
 
-  /**
-   * A model's leases on a backend. A re-asserted lease does not know its model ({@link #reassert}) and counts only
-   * against the backend's total until it ends.
-   */
+  /** A model's leases on a backend (a lease re-asserted without its model counts only against the total). */
   private int leasesOfModel(BackendSlots b, String model) {
     int n = 0;
     for (String id : b.leases) {

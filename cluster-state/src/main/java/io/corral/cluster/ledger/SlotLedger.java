@@ -104,7 +104,15 @@ public final class SlotLedger {
 
   /** Puts back leases whose requests still run after a merge or a lost partition. Idempotent. */
   public CompletionStage<Integer> reassert(String memberId, List<Grant> held) {
-    return map.submitToKey(pool, new LedgerOps.Reassert(memberId, held));
+    return reassert(memberId, held, List.of());
+  }
+
+  /**
+   * As {@link #reassert(String, List)}, with each lease's model ({@code models.get(i)} for {@code held.get(i)}), so
+   * re-asserted leases count against their model's per-model limit too.
+   */
+  public CompletionStage<Integer> reassert(String memberId, List<Grant> held, List<String> models) {
+    return map.submitToKey(pool, new LedgerOps.Reassert(memberId, held, models));
   }
 
   /** The partition that holds this pool's entry (to notice when it is lost). */

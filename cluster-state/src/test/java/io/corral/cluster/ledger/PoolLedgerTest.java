@@ -481,4 +481,16 @@ class PoolLedgerTest {
     // a request that names no model is not held to a per-model limit
     assertThat(ledger.acquire(forModel("x", "", A)).backendId()).isEqualTo(A);
   }
+
+  @Test
+  void aLeaseReassertedWithItsModelCountsAgainstThatModelsLimit() {
+    ledger.setCapacity(A, 3, 1, true);
+    ledger.acquire(forModel("l1", "llama3").forMember("member-x"));
+    ledger.purgeMember("member-x");
+    // member-x merged back as member-x2; its llama3 request still runs
+    assertThat(ledger.reassert("member-x2", List.of(new Grant("l1", "member-x2", A)), List.of("llama3")))
+        .isEqualTo(1);
+    assertThat(ledger.acquire(forModel("l2", "llama3")).outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.acquire(forModel("q1", "qwen")).outcome()).isEqualTo(Outcome.GRANTED);
+  }
 }

@@ -155,10 +155,12 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       subscribedAs = now;
     }
     List<Grant> held = new ArrayList<>();
+    List<String> models = new ArrayList<>();
     for (Lease l : active.values()) {
       held.add(new Grant(l.id, now, l.backend.id()));
+      models.add(l.model);
     }
-    ledger.reassert(now, held).whenComplete((added, err) -> {
+    ledger.reassert(now, held, models).whenComplete((added, err) -> {
       if (err != null) {
         log.warn("event=reassert_failed error={}", err.toString());
       } else {
@@ -330,7 +332,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private Lease newLease(Pending p, String backendId) {
     BackendState backend = p.request.candidates().stream().filter(b -> b.id().equals(backendId)).findFirst()
         .orElseThrow(() -> new IllegalStateException("ledger granted " + backendId + ", not a candidate"));
-    Lease lease = new Lease(p.ticket, backend, p.seq);
+    Lease lease = new Lease(p.ticket, backend, p.seq, p.request.model());
     active.put(p.ticket, lease);
     here.computeIfAbsent(backendId, k -> new AtomicInteger()).incrementAndGet();
     return lease;
@@ -462,12 +464,14 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     final String id;
     final BackendState backend;
     final long arrivalSeq;
+    final String model;
     final AtomicBoolean released = new AtomicBoolean();
 
-    Lease(String id, BackendState backend, long arrivalSeq) {
+    Lease(String id, BackendState backend, long arrivalSeq, String model) {
       this.id = id;
       this.backend = backend;
       this.arrivalSeq = arrivalSeq;
+      this.model = model;
     }
 
     @Override
