@@ -23,6 +23,8 @@ public final class RouterMetrics {
   private final PrometheusMeterRegistry registry;
   private final MultiGauge clusterInFlight;
   private final MultiGauge clusterSlots;
+  private final MultiGauge clusterModelInFlight;
+  private final MultiGauge clusterModelSlots;
   private final MultiGauge queueByPriority;
   private final MultiGauge queueByModel;
   private final AtomicInteger queueDepth = new AtomicInteger();
@@ -34,6 +36,12 @@ public final class RouterMetrics {
         .register(registry);
     clusterSlots = MultiGauge.builder("corral_cluster_backend_slots")
         .description("The backend's slots as the ledger grants them").register(registry);
+    clusterModelInFlight = MultiGauge.builder("corral_cluster_backend_model_in_flight")
+        .description("Requests of one model running on the backend, counted across the whole cluster")
+        .register(registry);
+    clusterModelSlots = MultiGauge.builder("corral_cluster_backend_model_slots")
+        .description("How many of the backend's slots one model may hold (only backends with model-slots)")
+        .register(registry);
     queueByPriority = MultiGauge.builder("corral_cluster_queue_waiting_by_priority")
         .description("Requests waiting in the cluster-wide queue, by priority").register(registry);
     queueByModel = MultiGauge.builder("corral_cluster_queue_waiting_by_model")
@@ -46,12 +54,21 @@ public final class RouterMetrics {
   public void ledger(LedgerSnapshot snapshot) {
     List<MultiGauge.Row<?>> inFlight = new ArrayList<>();
     List<MultiGauge.Row<?>> slots = new ArrayList<>();
+    List<MultiGauge.Row<?>> modelInFlight = new ArrayList<>();
+    List<MultiGauge.Row<?>> modelSlots = new ArrayList<>();
     for (LedgerSnapshot.BackendLoad b : snapshot.backends()) {
       inFlight.add(MultiGauge.Row.of(Tags.of("backend", b.backendId()), b.inFlight()));
       slots.add(MultiGauge.Row.of(Tags.of("backend", b.backendId()), b.slots()));
+      b.inFlightByModel().forEach((m, n) -> modelInFlight.add(MultiGauge.Row.of(Tags.of("backend", b.backendId(),
+          "model", m), n)));
+      if (b.modelSlots() > 0) {
+        modelSlots.add(MultiGauge.Row.of(Tags.of("backend", b.backendId()), b.modelSlots()));
+      }
     }
     clusterInFlight.register(inFlight, true);
     clusterSlots.register(slots, true);
+    clusterModelInFlight.register(modelInFlight, true);
+    clusterModelSlots.register(modelSlots, true);
     List<MultiGauge.Row<?>> byPriority = new ArrayList<>();
     snapshot.depthByPriority().forEach((p, n) -> byPriority.add(MultiGauge.Row.of(Tags.of("priority",
         Integer.toString(p)), n)));

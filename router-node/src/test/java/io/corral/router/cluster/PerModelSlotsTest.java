@@ -65,6 +65,10 @@ class PerModelSlotsTest {
         .queueDepth() == 2);
     LedgerSnapshot.BackendLoad load = a.ledger().snapshot().toCompletableFuture().join().backends().get(0);
     assertThat(load.inFlightByModel()).containsEntry("llama3:latest", 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(b.apiUrl() + "/metrics").body().contains(
+        "corral_cluster_backend_model_in_flight{backend=\"" + ollama.url() + "\",model=\"llama3:latest\"} 1.0"));
+    assertThat(Http.get(b.apiUrl() + "/metrics").body())
+        .contains("corral_cluster_backend_model_slots{backend=\"" + ollama.url() + "\"} 1.0");
 
     // the two llama3 requests that wait do not keep qwen off the backend's free slots
     List<CompletableFuture<HttpResponse<String>>> qwen = List.of(generate(b, "qwen"), generate(a, "qwen"));
