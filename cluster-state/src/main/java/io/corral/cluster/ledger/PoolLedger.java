@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * One pool's slot leases and waiting tickets: everything that must agree across the cluster, in one value that
@@ -434,31 +435,23 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       BackendSlots b = backends.get(id);
       boolean isCold = cold.contains(id);
       if (b != null && b.available && b.leases.size() < b.slots && !(warmOnly && isCold)
-          && (coldCap == 0 || !isCold || coldLoadsOn(b) < coldCap)
-          && (b.modelSlots == 0 || model.isEmpty() || leasesOfModel(b, model) < b.modelSlots)) {
+          && (coldCap == 0 || !isCold || leasesOn(b, Lease::cold) < coldCap)
+          && (b.modelSlots == 0 || model.isEmpty() || leasesOn(b, l -> l.model().equals(model)) < b.modelSlots)) {
         free.add(id);
       }
     }
     return free;
   }
 
-  /** A model's leases on a backend (a lease re-asserted without its model counts only against the total). */
-  private int leasesOfModel(BackendSlots b, String model) {
+  /**
+   * A backend's leases that match {@code which}: the cold loads on it, or one model's leases (a lease re-asserted
+   * without its model counts only against the total).
+   */
+  private int leasesOn(BackendSlots b, Predicate<Lease> which) {
     int n = 0;
     for (String id : b.leases) {
       Lease l = leases.get(id);
-      if (l != null && l.model().equals(model)) {
-        n++;
-      }
-    }
-    return n;
-  }
-
-  private int coldLoadsOn(BackendSlots b) {
-    int n = 0;
-    for (String id : b.leases) {
-      Lease l = leases.get(id);
-      if (l != null && l.cold()) {
+      if (l != null && which.test(l)) {
         n++;
       }
     }
