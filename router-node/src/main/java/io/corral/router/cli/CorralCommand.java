@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     description = {
         "A peer-coordinated router cluster for local LLM fleets (Ollama, llama-server).",
         "Run members with 'corral start', try everything on loopback with 'corral demo'."},
-    subcommands = {StartCommand.class, DemoCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {StartCommand.class, DemoCommand.class, SimCommand.class, BackendCommand.class,
+        CommandLine.HelpCommand.class})
 public final class CorralCommand implements Runnable {
 
   /** Exit code for bad flags or configuration. */

@@ -37,6 +37,8 @@ class CliTest {
         "flags > env > config file > defaults");
     assertThat(run("demo", "--help").out()).contains("--members", "--slots");
     assertThat(run("sim", "--help").out()).contains("--ollama", "--llama-server", "/_sim/faults");
+    assertThat(run("backend", "--help").out()).contains("list", "health", "drain", "enable");
+    assertThat(run("backend", "health", "--help").out()).contains("--member", "CORRAL_MEMBER", "--timeout");
   }
 
   @Test

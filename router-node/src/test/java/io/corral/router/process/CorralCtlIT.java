@@ -162,6 +162,31 @@ class CorralCtlIT {
 
   @Test
   @Order(5)
+  void backendListsTheFleetThroughAMemberAndDrainsAndEnablesABackend() throws IOException {
+    String ollama = Files.readAllLines(home.resolve("run/sim.urls")).stream().filter(l -> l.contains(" ollama "))
+        .map(l -> l.substring("http://".length(), l.indexOf(' '))).findFirst().orElseThrow();
+
+    CtlResult list = ctl("backend", "list");
+    assertThat(list.exitCode()).as(list.output()).isZero();
+    assertThat(list.output()).contains(MEMBERS + " member(s)", "http://" + ollama, "llama-server",
+        "2 backend(s), 0 not serving");
+    CtlResult health = ctl("backend", "health");
+    assertThat(health.exitCode()).as(health.output()).isZero();
+    assertThat(health.output()).contains("answers as ollama", "2 checked, 0 not healthy.");
+
+    CtlResult drain = ctl("backend", "drain", ollama);
+    assertThat(drain.exitCode()).as(drain.output()).isZero();
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> ctl("backend", "list")
+        .output().lines().anyMatch(l -> l.startsWith("http://" + ollama) && l.contains("draining")));
+    CtlResult enable = ctl("backend", "enable", ollama);
+    assertThat(enable.exitCode()).as(enable.output()).isZero();
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() ->
+        ctl("backend", "list").exitCode() == 0);
+    assertThat(ctl("backend", "frobnicate").output()).contains("[ERROR]", "unknown 'backend frobnicate'");
+  }
+
+  @Test
+  @Order(6)
   void aSecondStartIsRefusedWithTheFixWhileMembersAreRunning() {
     CtlResult again = ctl("start", String.valueOf(MEMBERS));
 
@@ -173,7 +198,7 @@ class CorralCtlIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void stopEndsEveryMemberWithinTheStopTimeoutAndRemovesThePidFiles() throws IOException {
     List<Long> pids = new ArrayList<>();
     for (int i = 1; i <= MEMBERS; i++) {
