@@ -42,7 +42,8 @@ final class ControlApi {
           body.getInteger("failCount", failChanged ? -1 : now.failCount()),
           body.getInteger("resetAfterChunks", now.resetAfterChunks()),
           body.containsKey("extraFirstTokenDelayMs")
-              ? Duration.ofMillis(body.getLong("extraFirstTokenDelayMs")) : now.extraFirstTokenDelay());
+              ? Duration.ofMillis(body.getLong("extraFirstTokenDelayMs")) : now.extraFirstTokenDelay(),
+          body.getBoolean("headersFirst", now.headersFirst()));
       Integer slots = body.getInteger("slots");
       if (slots != null) {
         backend.setSlots(slots);

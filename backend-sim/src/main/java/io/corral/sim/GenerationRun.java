@@ -83,6 +83,10 @@ final class GenerationRun {
     grantedAt = engine.nanoTime.getAsLong();
     firstTokenAt = grantedAt + options.firstTokenDelay().toNanos() + faults.extraFirstTokenDelay().toNanos();
     nanosPerToken = options.tokensPerSecond() == 0 ? 0 : Math.round(1e9 / options.tokensPerSecond());
+    if (plan.stream() && faults.headersFirst()) {
+      sendStreamHeaders();
+      response.writeHead();
+    }
     pump();
   }
 

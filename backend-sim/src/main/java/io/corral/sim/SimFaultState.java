@@ -12,12 +12,22 @@ import java.util.Objects;
  * @param failCount how many more generation requests fail; -1 = every one until cleared, 0 = off
  * @param resetAfterChunks after this many chunks the connection is cut abruptly; -1 = off
  * @param extraFirstTokenDelay added to the configured first-token delay
+ * @param headersFirst a streamed answer sends its status and headers as soon as it takes a slot, before the first
+ *     token, as vLLM and other servers built on FastAPI/Starlette do (Ollama and llama-server send them with the
+ *     first token); a stall or reset at chunk 0 then comes after the headers
  */
 public record SimFaultState(
-    int stallAfterChunks, int failStatus, int failCount, int resetAfterChunks, Duration extraFirstTokenDelay) {
+    int stallAfterChunks, int failStatus, int failCount, int resetAfterChunks, Duration extraFirstTokenDelay,
+    boolean headersFirst) {
 
   /** No fault at all. */
-  public static final SimFaultState NONE = new SimFaultState(-1, 503, 0, -1, Duration.ZERO);
+  public static final SimFaultState NONE = new SimFaultState(-1, 503, 0, -1, Duration.ZERO, false);
+
+  /** Headers with the first token, as Ollama and llama-server send them. */
+  public SimFaultState(int stallAfterChunks, int failStatus, int failCount, int resetAfterChunks,
+      Duration extraFirstTokenDelay) {
+    this(stallAfterChunks, failStatus, failCount, resetAfterChunks, extraFirstTokenDelay, false);
+  }
 
   public SimFaultState {
     Objects.requireNonNull(extraFirstTokenDelay, "extraFirstTokenDelay");
@@ -55,6 +65,7 @@ public record SimFaultState(
         .put("failStatus", failStatus)
         .put("failCount", failCount)
         .put("resetAfterChunks", resetAfterChunks)
-        .put("extraFirstTokenDelayMs", extraFirstTokenDelay.toMillis());
+        .put("extraFirstTokenDelayMs", extraFirstTokenDelay.toMillis())
+        .put("headersFirst", headersFirst);
   }
 }

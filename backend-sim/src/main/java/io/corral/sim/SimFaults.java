@@ -22,7 +22,7 @@ public final class SimFaults {
   /** After {@code n} chunks, stop sending but keep the connection open (a hung stream); -1 = off. */
   public synchronized SimFaults stallAfterChunks(int n) {
     state = new SimFaultState(n, state.failStatus(), state.failCount(), state.resetAfterChunks(),
-        state.extraFirstTokenDelay());
+        state.extraFirstTokenDelay(), state.headersFirst());
     return this;
   }
 
@@ -32,14 +32,14 @@ public final class SimFaults {
    */
   public synchronized SimFaults failWith(int status, int count) {
     state = new SimFaultState(state.stallAfterChunks(), status, count, state.resetAfterChunks(),
-        state.extraFirstTokenDelay());
+        state.extraFirstTokenDelay(), state.headersFirst());
     return this;
   }
 
   /** After {@code n} chunks, cut the TCP connection abruptly (0 = before any response byte); -1 = off. */
   public synchronized SimFaults resetAfterChunks(int n) {
     state = new SimFaultState(state.stallAfterChunks(), state.failStatus(), state.failCount(), n,
-        state.extraFirstTokenDelay());
+        state.extraFirstTokenDelay(), state.headersFirst());
     return this;
   }
 
@@ -47,7 +47,17 @@ public final class SimFaults {
   public synchronized SimFaults extraFirstTokenDelay(Duration d) {
     Objects.requireNonNull(d, "d");
     state = new SimFaultState(state.stallAfterChunks(), state.failStatus(), state.failCount(),
-        state.resetAfterChunks(), d);
+        state.resetAfterChunks(), d, state.headersFirst());
+    return this;
+  }
+
+  /**
+   * Streamed answers send status and headers as soon as they take a slot, before the first token (vLLM and other
+   * FastAPI/Starlette servers); false = with the first token (Ollama, llama-server).
+   */
+  public synchronized SimFaults headersFirst(boolean on) {
+    state = new SimFaultState(state.stallAfterChunks(), state.failStatus(), state.failCount(),
+        state.resetAfterChunks(), state.extraFirstTokenDelay(), on);
     return this;
   }
 
@@ -75,7 +85,7 @@ public final class SimFaults {
     }
     if (count > 0) {
       state = new SimFaultState(state.stallAfterChunks(), state.failStatus(), count - 1,
-          state.resetAfterChunks(), state.extraFirstTokenDelay());
+          state.resetAfterChunks(), state.extraFirstTokenDelay(), state.headersFirst());
     }
     return OptionalInt.of(state.failStatus());
   }

@@ -125,6 +125,8 @@ public final class StreamingProxy {
     long timerId = -1;
     /** Set once the exchange is over or being torn down; every callback checks it first (resets re-enter). */
     boolean finished;
+    /** Set at the first body byte: this backend's status and headers are the client's from then on. */
+    boolean committed;
 
     Exchange(HttpServerRequest request, HttpServerResponse response, Buffer body, BackendId backend,
         ApiFamily family, String requestId, boolean failover, Duration firstByteTimeout, Duration idleTimeout,
@@ -201,15 +203,18 @@ public final class StreamingProxy {
       });
     }
 
+    /**
+     * The backend's headers are in, but nothing is decided yet: many servers (llama-server, FastAPI-based ones)
+     * send them before they have computed a token. Until the first body byte the first-byte timeout keeps
+     * running, a failure can still fail over, and a hedged copy has not won; the client sees nothing of this
+     * answer before {@link #commit()}.
+     */
     void onResponse(HttpClientResponse resp) {
       if (finished) {
         upstream.reset();
         return;
       }
       upstreamResponse = resp;
-      firstByteNanos = System.nanoTime() - startNanos;
-      lastChunkNanos = System.nanoTime();
-      cancelTimer();
       if (failover && ProxyOutcome.FAILOVER_STATUSES.contains(resp.statusCode())) {
         // not sent on: the caller tries another backend, so this answer's body is not needed
         unanswered(ProxyOutcome.Result.BACKEND_REFUSED, resp.statusCode(),
@@ -217,22 +222,10 @@ public final class StreamingProxy {
         resetUpstream();
         return;
       }
-      if (race != null && !race.claim(this)) {
-        return; // another copy answered first; claiming cancelled this one already
-      }
-      onWin.run();
-      response.setStatusCode(resp.statusCode());
-      if (resp.statusMessage() != null) {
-        response.setStatusMessage(resp.statusMessage());
-      }
-      ForwardedHeaders.copyResponseHeaders(resp.headers(), response.headers());
-      if (resp.getHeader("Content-Length") == null) {
-        response.setChunked(true);
-      }
       framing = StreamFraming.of(resp.getHeader("Content-Type"));
       resp.handler(this::onChunk);
       resp.endHandler(v -> {
-        if (!finished) {
+        if (!finished && commit()) {
           // finished first: on HTTP/2 (a client that upgraded with h2c) ending the response closes the stream at
           // once, and that close must not be taken for a client that went away
           finish(ProxyOutcome.Result.COMPLETED, resp.statusCode());
@@ -241,11 +234,39 @@ public final class StreamingProxy {
       });
       resp.exceptionHandler(err -> broken(ProxyOutcome.Result.BACKEND_FAILED,
           "backend " + backend + " broke off the response: " + describe(err)));
+    }
+
+    /**
+     * The first body byte (or the end of an empty answer): this backend answers the client from here on. False
+     * when another copy of a hedged request won first.
+     */
+    boolean commit() {
+      if (committed) {
+        return true;
+      }
+      if (race != null && !race.claim(this)) {
+        return false; // another copy answered first; claiming cancelled this one already
+      }
+      committed = true;
+      firstByteNanos = System.nanoTime() - startNanos;
+      lastChunkNanos = System.nanoTime();
+      cancelTimer();
+      onWin.run();
+      HttpClientResponse resp = upstreamResponse;
+      response.setStatusCode(resp.statusCode());
+      if (resp.statusMessage() != null) {
+        response.setStatusMessage(resp.statusMessage());
+      }
+      ForwardedHeaders.copyResponseHeaders(resp.headers(), response.headers());
+      if (resp.getHeader("Content-Length") == null) {
+        response.setChunked(true);
+      }
       armIdleTimer(idleTimeout.toMillis());
+      return true;
     }
 
     void onChunk(Buffer chunk) {
-      if (finished) {
+      if (finished || !commit()) {
         return;
       }
       lastChunkNanos = System.nanoTime();
@@ -300,7 +321,9 @@ public final class StreamingProxy {
       if (finished) {
         return;
       }
-      String message = "backend " + backend + " sent no response within " + firstByteTimeout.toSeconds() + " s";
+      long millis = firstByteTimeout.toMillis();
+      String message = "backend " + backend + " sent no answer within "
+          + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");
       if (failover) {
         unanswered(ProxyOutcome.Result.NO_FIRST_BYTE, 504, message);
         resetUpstream();
@@ -308,8 +331,7 @@ public final class StreamingProxy {
       }
       finish(ProxyOutcome.Result.NO_FIRST_BYTE, 504);
       resetUpstream();
-      ApiErrors.send(response, family, 504, "backend " + backend + " sent no response within "
-          + firstByteTimeout.toSeconds() + " s", "backend_timeout");
+      ApiErrors.send(response, family, 504, message, "backend_timeout");
     }
 
     void connectFailed(Throwable err) {
@@ -399,14 +421,6 @@ public final class StreamingProxy {
     void unanswered(ProxyOutcome.Result result, int status, String message) {
       log.info("event=failover_candidate request={} backend={} result={} status={} reason=\"{}\"", requestId,
           backend, result, status, message);
-      if (upstreamResponse != null && !response.headWritten()) {
-        // this backend's headers were copied already; the next backend's answer must not inherit them
-        for (String name : upstreamResponse.headers().names()) {
-          response.headers().remove(name);
-        }
-        response.setChunked(false);
-        response.setStatusCode(200);
-      }
       settle(new ProxyOutcome(result, status, firstByteNanos, false, message));
     }
 

@@ -63,7 +63,7 @@ class BackendTimeoutsTest {
     HttpResponse<String> r = generate(other, "small");
     long tookMs = (System.nanoTime() - start) / 1_000_000;
     assertThat(r.statusCode()).isEqualTo(504);
-    assertThat(new JsonObject(r.body()).getString("error")).contains("sent no response");
+    assertThat(new JsonObject(r.body()).getString("error")).contains("sent no answer within 300 ms");
     assertThat(tookMs).isLessThan(800);
   }
 
