@@ -29,10 +29,22 @@ import java.util.Objects;
  *                   wait for one rather than start a model load on a free cold backend, until the member allows
  *                   cold slots ({@link SlotLedger#allowCold}) once the model's expected load time has passed. With
  *                   no warm candidate at all, cold ones are used at once (waiting would gain nothing).
+ * @param rejoin     the member re-queues a request that still waits after a split-brain merge or a lost ledger
+ *                   partition: the other side's purge of this member may have marked the ticket ended, and that
+ *                   mark must not turn a live request away. A plain retry never sets it, so a cancelled ticket
+ *                   stays cancelled.
  */
 public record AcquireRequest(String ticketId, String memberId, String model, int priority,
     List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit,
-    long arrivalSeq, int coldCap, String notifyTo, boolean waitForWarm) {
+    long arrivalSeq, int coldCap, String notifyTo, boolean waitForWarm, boolean rejoin) {
+
+  /** A first submission (not a re-queue after a merge). */
+  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
+      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap,
+      String notifyTo, boolean waitForWarm) {
+    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
+        coldCap, notifyTo, waitForWarm, false);
+  }
 
   /** Cold candidates usable at once (subject to the cold-load cap). */
   public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
@@ -62,16 +74,16 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
         0);
   }
 
-  /** The same request made by this member under a new UUID (after a merge). */
+  /** The same request re-queued by this member under its current UUID (after a merge or a lost partition). */
   public AcquireRequest forMember(String newMemberId) {
     return new AcquireRequest(ticketId, newMemberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit, arrivalSeq, coldCap, notifyTo, waitForWarm);
+        agingCredit, arrivalSeq, coldCap, notifyTo, waitForWarm, true);
   }
 
   /** The same request, free to take a cold slot (after holding out for a warm one long enough). */
   public AcquireRequest withColdAllowed() {
     return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit, arrivalSeq, coldCap, notifyTo, false);
+        agingCredit, arrivalSeq, coldCap, notifyTo, false, rejoin);
   }
 
   /**

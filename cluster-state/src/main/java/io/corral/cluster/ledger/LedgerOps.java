@@ -193,6 +193,7 @@ final class LedgerOps {
       out.writeInt(r.coldCap());
       out.writeString(r.notifyTo());
       out.writeBoolean(r.waitForWarm());
+      out.writeBoolean(r.rejoin());
     }
 
     @Override
@@ -208,7 +209,7 @@ final class LedgerOps {
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
           Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt(),
-          in.readString(), in.readBoolean());
+          in.readString(), in.readBoolean(), in.readBoolean());
     }
   }
 

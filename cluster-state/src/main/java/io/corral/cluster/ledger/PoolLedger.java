@@ -93,7 +93,11 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       return AcquireResult.queued(waiting.headMap(queuedKey).size(), queuedKey.seq());
     }
     if (ended.contains(r.ticketId())) {
-      return AcquireResult.refused(AcquireResult.Outcome.ALREADY_ENDED, "ticket " + r.ticketId() + " has ended");
+      if (!r.rejoin()) {
+        return AcquireResult.refused(AcquireResult.Outcome.ALREADY_ENDED, "ticket " + r.ticketId() + " has ended");
+      }
+      // the member still holds this request: the mark came from purging it on the other side of a split
+      unmarkEnded(r.ticketId());
     }
     List<String> candidateIds = new ArrayList<>();
     TreeSet<String> coldIds = new TreeSet<>();
@@ -176,6 +180,9 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     if (leases.containsKey(ticketId)) {
       return new ReleaseResult(ReleaseResult.Outcome.WAS_GRANTED, List.of());
     }
+    // the cancel overtook its own acquire (a retried invocation, a migration): the acquire must not queue a
+    // request whose client is gone, where it would hold a slot until reconciliation noticed
+    markEnded(ticketId);
     return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, List.of());
   }
 
@@ -335,7 +342,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
         if (queued != null) {
           waiting.remove(queued);
         }
-        ended.remove(g.ticketId());
+        unmarkEnded(g.ticketId());
         grant(new Lease(g.ticketId(), g.backendId(), memberId, model, 5, nextSeq++, false));
         added++;
       }
@@ -503,6 +510,13 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       while (endedOrder.size() > MAX_ENDED) {
         ended.remove(endedOrder.removeFirst());
       }
+    }
+  }
+
+  /** Takes an id out of both structures, so a copy made from {@code endedOrder} (backups, migration) agrees. */
+  private void unmarkEnded(String id) {
+    if (ended.remove(id)) {
+      endedOrder.remove(id);
     }
   }
 

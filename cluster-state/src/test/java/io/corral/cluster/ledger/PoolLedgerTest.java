@@ -493,4 +493,34 @@ class PoolLedgerTest {
     assertThat(ledger.acquire(forModel("l2", "llama3")).outcome()).isEqualTo(Outcome.QUEUED);
     assertThat(ledger.acquire(forModel("q1", "qwen")).outcome()).isEqualTo(Outcome.GRANTED);
   }
+
+  @Test
+  void aWaitingRequestPurgedOnTheOtherSideOfASplitIsQueuedAgainWhenItsMemberRejoinsButAPlainRetryStaysEnded() {
+    ledger.setCapacity(A, 1, true);
+    assertThat(ledger.acquire(forModel("l1", "llama3").forMember("member-y")).outcome())
+        .isEqualTo(Outcome.GRANTED);
+    AcquireRequest w = forModel("w1", "llama3");
+    assertThat(ledger.acquire(w).outcome()).isEqualTo(Outcome.QUEUED);
+    // the majority side declared member-a gone while the request still waited there
+    ledger.purgeMember("member-a");
+
+    AcquireRequest plainRetry = new AcquireRequest(w.ticketId(), "member-a2", w.model(), w.priority(),
+        w.candidates(), w.strategy(), w.randomDraw(), w.maxDepth(), w.agingCredit(), w.arrivalSeq(), w.coldCap(),
+        w.notifyTo(), w.waitForWarm());
+    assertThat(ledger.acquire(plainRetry).outcome()).isEqualTo(Outcome.ALREADY_ENDED);
+
+    // member-a merged back as member-a2 and re-queues what it still holds
+    assertThat(ledger.acquire(w.forMember("member-a2")).outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.acquire(w.forMember("member-a2")).outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.release("l1").grants()).containsExactly(new Grant("w1", "member-a2", A));
+  }
+
+  @Test
+  void aCancelThatOvertakesItsAcquireKeepsTheLateAcquireFromQueueingAGoneRequest() {
+    ledger.setCapacity(A, 1, true);
+    ledger.acquire(forModel("l1", "llama3"));
+    assertThat(ledger.cancel("w1").outcome()).isEqualTo(ReleaseResult.Outcome.UNKNOWN);
+    assertThat(ledger.acquire(forModel("w1", "llama3")).outcome()).isEqualTo(Outcome.ALREADY_ENDED);
+    assertThat(ledger.release("l1").grants()).isEmpty();
+  }
 }

@@ -154,17 +154,24 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
       notifier.subscribe(now, this::onGrant);
       subscribedAs = now;
     }
+    List<Lease> running = new ArrayList<>();
     List<Grant> held = new ArrayList<>();
     List<String> models = new ArrayList<>();
     for (Lease l : active.values()) {
-      held.add(new Grant(l.id, now, l.backend.id()));
-      models.add(l.model);
+      if (!l.released.get()) {
+        running.add(l);
+        held.add(new Grant(l.id, now, l.backend.id()));
+        models.add(l.model);
+      }
     }
     ledger.reassert(now, held, models).whenComplete((added, err) -> {
       if (err != null) {
         log.warn("event=reassert_failed error={}", err.toString());
       } else {
         log.info("event=leases_reasserted member={} held={} added={}", now, held.size(), added);
+        // a request that ended while the reassert was on its way may have had its release applied first, and
+        // the reassert then brought its lease back: release it again (a second release changes nothing)
+        running.stream().filter(l -> l.released.get()).forEach(l -> releaseId(l.id));
       }
     });
     for (Pending p : List.copyOf(pending.values())) {
