@@ -236,7 +236,8 @@ public final class RouterNode implements AutoCloseable {
       Dashboard dashboard = new Dashboard(vertx, member, backends, circuits, ledger, events, config.dashboard(),
           apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock);
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
-          breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens, warm);
+          breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens, warm,
+          config.stickyConversations());
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
       MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
           config.scan().enabled(), circuits);

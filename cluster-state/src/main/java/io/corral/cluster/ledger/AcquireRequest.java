@@ -33,10 +33,21 @@ import java.util.Objects;
  *                   partition: the other side's purge of this member may have marked the ticket ended, and that
  *                   mark must not turn a live request away. A plain retry never sets it, so a cancelled ticket
  *                   stays cancelled.
+ * @param conversation the conversation it continues: its last backend is preferred among the free ones, and
+ *                   where it runs now is remembered ({@link Conversation#NONE}: neither)
  */
 public record AcquireRequest(String ticketId, String memberId, String model, int priority,
     List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit,
-    long arrivalSeq, int coldCap, String notifyTo, boolean waitForWarm, boolean rejoin) {
+    long arrivalSeq, int coldCap, String notifyTo, boolean waitForWarm, boolean rejoin,
+    Conversation conversation) {
+
+  /** No conversation. */
+  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
+      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap,
+      String notifyTo, boolean waitForWarm, boolean rejoin) {
+    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
+        coldCap, notifyTo, waitForWarm, rejoin, Conversation.NONE);
+  }
 
   /** A first submission (not a re-queue after a merge). */
   public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
@@ -77,13 +88,19 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
   /** The same request re-queued by this member under its current UUID (after a merge or a lost partition). */
   public AcquireRequest forMember(String newMemberId) {
     return new AcquireRequest(ticketId, newMemberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit, arrivalSeq, coldCap, notifyTo, waitForWarm, true);
+        agingCredit, arrivalSeq, coldCap, notifyTo, waitForWarm, true, conversation);
   }
 
   /** The same request, free to take a cold slot (after holding out for a warm one long enough). */
   public AcquireRequest withColdAllowed() {
     return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
-        agingCredit, arrivalSeq, coldCap, notifyTo, false, rejoin);
+        agingCredit, arrivalSeq, coldCap, notifyTo, false, rejoin, conversation);
+  }
+
+  /** The same request, continuing {@code c}. */
+  public AcquireRequest inConversation(Conversation c) {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, arrivalSeq, coldCap, notifyTo, waitForWarm, rejoin, c);
   }
 
   /**
@@ -108,6 +125,7 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
     Objects.requireNonNull(ticketId, "ticketId");
     Objects.requireNonNull(memberId, "memberId");
     Objects.requireNonNull(strategy, "strategy");
+    Objects.requireNonNull(conversation, "conversation");
     model = model == null ? "" : model;
     notifyTo = notifyTo == null ? "" : notifyTo;
     candidates = List.copyOf(candidates);

@@ -194,6 +194,8 @@ final class LedgerOps {
       out.writeString(r.notifyTo());
       out.writeBoolean(r.waitForWarm());
       out.writeBoolean(r.rejoin());
+      out.writeString(r.conversation().key());
+      out.writeBoolean(r.conversation().prefer());
     }
 
     @Override
@@ -209,7 +211,7 @@ final class LedgerOps {
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
           Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt(),
-          in.readString(), in.readBoolean(), in.readBoolean());
+          in.readString(), in.readBoolean(), in.readBoolean(), new Conversation(in.readString(), in.readBoolean()));
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
 
   static final int MAX_TOMBSTONES = 256;
   static final int MAX_ENDED = 4096;
+  /** Conversations remembered for sticky routing, least recently used dropped first. */
+  static final int MAX_CONVERSATIONS = 10_000;
 
   private long nextSeq;
   /** Leader fencing: the member that last claimed leadership and its epoch. */
@@ -52,6 +55,13 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   private final LinkedHashSet<String> tombstones = new LinkedHashSet<>();
   private final ArrayDeque<String> endedOrder = new ArrayDeque<>();
   private final Set<String> ended = new HashSet<>();
+  /** Conversation key -> the backend it last ran on; access order, so the eldest entry is the least recently used. */
+  private final LinkedHashMap<String, String> conversations = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > MAX_CONVERSATIONS;
+    }
+  };
 
   public PoolLedger() {}
 
@@ -127,7 +137,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
           + ") and this one may not queue");
     }
     if (!free.isEmpty()) {
-      String chosen = pickWarmFirst(free, cold, r.strategy(), r.randomDraw());
+      String chosen = choose(free, cold, r.strategy(), r.randomDraw(), r.conversation());
+      remember(r.conversation(), chosen);
       long seq = arrivalOf(r);
       grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), seq, cold.contains(chosen)));
       return AcquireResult.granted(chosen, seq);
@@ -143,7 +154,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     long seq = arrivalOf(r);
     TicketKey key = new TicketKey(seq - (long) (r.priority() - 5) * r.agingCredit(), seq);
     waiting.put(key, new Ticket(r.ticketId(), r.memberId(), r.model(), r.priority(), seq, candidateIds,
-        r.strategy(), r.randomDraw(), cold, r.coldCap(), r.notifyTo(), warmOnly));
+        r.strategy(), r.randomDraw(), cold, r.coldCap(), r.notifyTo(), warmOnly, r.conversation()));
     waitingById.put(r.ticketId(), key);
     // counting the tickets ahead walks the queue: skip it in the usual case, a ticket joining at the end
     return AcquireResult.queued(key.equals(waiting.lastKey()) ? waiting.size() - 1 : waiting.headMap(key).size(),
@@ -394,7 +405,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       if (candidates.isEmpty()) {
         continue;
       }
-      String chosen = pickWarmFirst(candidates, t.cold(), t.strategy(), t.randomDraw());
+      String chosen = choose(candidates, t.cold(), t.strategy(), t.randomDraw(), t.conversation());
+      remember(t.conversation(), chosen);
       it.remove();
       waitingById.remove(t.ticketId());
       grant(new Lease(t.ticketId(), chosen, t.memberId(), t.model(), t.priority(), t.seq(),
@@ -463,6 +475,27 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       }
     }
     return n;
+  }
+
+  /**
+   * A conversation goes back to the backend it last ran on while that one has a free slot, since its prompt is
+   * still cached there; unless the model was unloaded there and is loaded on another free one (the cache is gone
+   * then anyway). Otherwise warm first, then the strategy.
+   */
+  private String choose(List<String> free, List<String> cold, Strategy strategy, long randomDraw, Conversation c) {
+    if (c.prefer()) {
+      String last = conversations.get(c.key());
+      if (last != null && free.contains(last) && (!cold.contains(last) || cold.containsAll(free))) {
+        return last;
+      }
+    }
+    return pickWarmFirst(free, cold, strategy, randomDraw);
+  }
+
+  private void remember(Conversation c, String backendId) {
+    if (!c.isNone()) {
+      conversations.put(c.key(), backendId);
+    }
   }
 
   /** Backends where the model is loaded go first; the strategy picks among them (or among the cold ones). */
@@ -545,16 +578,17 @@ public final class PoolLedger implements IdentifiedDataSerializable {
    * @param warmOnly holding out for a warm slot: cold candidates are not used until {@link #allowCold}
    */
   record Ticket(String ticketId, String memberId, String model, int priority, long seq, List<String> candidates,
-      Strategy strategy, long randomDraw, List<String> cold, int coldCap, String notifyTo, boolean warmOnly) {
+      Strategy strategy, long randomDraw, List<String> cold, int coldCap, String notifyTo, boolean warmOnly,
+      Conversation conversation) {
 
     Ticket withWarmOnly(boolean w) {
       return new Ticket(ticketId, memberId, model, priority, seq, candidates, strategy, randomDraw, cold, coldCap,
-          notifyTo, w);
+          notifyTo, w, conversation);
     }
 
     Ticket withCold(List<String> c) {
       return new Ticket(ticketId, memberId, model, priority, seq, candidates, strategy, randomDraw, c, coldCap,
-          notifyTo, warmOnly);
+          notifyTo, warmOnly, conversation);
     }
   }
 
@@ -615,11 +649,18 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeInt(t.coldCap());
       out.writeString(t.notifyTo());
       out.writeBoolean(t.warmOnly());
+      out.writeString(t.conversation().key());
+      out.writeBoolean(t.conversation().prefer());
     }
     out.writeStringArray(tombstones.toArray(String[]::new));
     out.writeStringArray(endedOrder.toArray(String[]::new));
     out.writeLong(leaderEpoch);
     out.writeString(leader);
+    out.writeInt(conversations.size());
+    for (Map.Entry<String, String> e : conversations.entrySet()) {
+      out.writeString(e.getKey());
+      out.writeString(e.getValue());
+    }
   }
 
   @Override
@@ -647,7 +688,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       long sortKey = in.readLong();
       Ticket t = new Ticket(in.readString(), in.readString(), in.readString(), in.readInt(), in.readLong(),
           List.of(in.readStringArray()), Strategy.values()[in.readInt()], in.readLong(), List.of(in.readStringArray()),
-          in.readInt(), in.readString(), in.readBoolean());
+          in.readInt(), in.readString(), in.readBoolean(), new Conversation(in.readString(), in.readBoolean()));
       TicketKey key = new TicketKey(sortKey, t.seq());
       waiting.put(key, t);
       waitingById.put(t.ticketId(), key);
@@ -659,5 +700,9 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     leaderEpoch = in.readLong();
     leader = in.readString();
+    int nc = in.readInt();
+    for (int i = 0; i < nc; i++) {
+      conversations.put(in.readString(), in.readString());
+    }
   }
 }

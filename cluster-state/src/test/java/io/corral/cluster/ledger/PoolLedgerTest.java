@@ -523,4 +523,85 @@ class PoolLedgerTest {
     assertThat(ledger.acquire(forModel("w1", "llama3")).outcome()).isEqualTo(Outcome.ALREADY_ENDED);
     assertThat(ledger.release("l1").grants()).isEmpty();
   }
+
+  AcquireRequest turn(String id, String conversation, boolean continues, String... backends) {
+    return req(id, "member-a", 5, backends).inConversation(new Conversation(conversation, continues));
+  }
+
+  @Test
+  void aConversationGoesBackToTheBackendOfItsLastTurnWhileThatHasAFreeSlot() {
+    String first = ledger.acquire(turn("t1", "chat-1", false)).backendId();
+    String other = first.equals(A) ? B : A;
+    ledger.release("t1");
+    // least-loaded alone would now pick the other backend
+    ledger.acquire(req("o1", "member-b", 5, first));
+    assertThat(ledger.acquire(turn("t2", "chat-1", true)).backendId()).isEqualTo(first);
+    // a request of no conversation, or a first turn, is placed by the strategy alone
+    assertThat(ledger.acquire(turn("x1", "chat-2", false)).backendId()).isEqualTo(other);
+  }
+
+  @Test
+  void whenItsBackendIsFullTheConversationMovesAndIsRememberedWhereItRanNext() {
+    ledger.acquire(turn("t1", "chat-1", false, A));
+    ledger.release("t1");
+    ledger.acquire(req("f1", "member-b", 5, A));
+    ledger.acquire(req("f2", "member-b", 5, A));
+    assertThat(ledger.acquire(turn("t2", "chat-1", true)).backendId()).isEqualTo(B);
+    ledger.release("t2");
+    ledger.release("f1");
+    ledger.acquire(req("o1", "member-b", 5, B));
+    assertThat(ledger.acquire(turn("t3", "chat-1", true)).backendId()).isEqualTo(B);
+  }
+
+  @Test
+  void aWarmBackendBeatsTheConversationsBackendWhereItsModelWasUnloaded() {
+    ledger.acquire(turn("t1", "chat-1", false, A));
+    ledger.release("t1");
+    AcquireRequest coldOnA = new AcquireRequest("t2", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2, false), new AcquireRequest.Candidate(B, 2, true)),
+        Strategy.LEAST_LOADED, n++, 100, 100).inConversation(new Conversation("chat-1", true));
+    assertThat(ledger.acquire(coldOnA).backendId()).isEqualTo(B);
+  }
+
+  @Test
+  void aQueuedTurnTakesItsConversationsBackendWhenSeveralFreeUpAndIsRemembered() {
+    for (String id : List.of("a1", "a2")) {
+      ledger.acquire(req(id, "member-b", 5, A));
+    }
+    for (String id : List.of("b1", "b2")) {
+      ledger.acquire(req(id, "member-b", 5, B));
+    }
+    assertThat(ledger.acquire(turn("t1", "chat-1", false)).outcome()).isEqualTo(Outcome.QUEUED);
+    assertThat(ledger.release("b1").grants()).containsExactly(new Grant("t1", "member-a", B));
+    ledger.release("t1");
+    ledger.release("a1");
+    // A is now the less loaded, but the conversation's prompt is cached on B
+    assertThat(ledger.acquire(turn("t2", "chat-1", true)).backendId()).isEqualTo(B);
+  }
+
+  @Test
+  void conversationsAreBoundedDroppingTheLeastRecentlyUsedAndSurviveSerialization() {
+    ledger.acquire(turn("keep", "chat-keep", false, B));
+    ledger.release("keep");
+    for (int i = 0; i < PoolLedger.MAX_CONVERSATIONS; i++) {
+      ledger.acquire(turn("c" + i, "chat-" + i, false, A));
+      ledger.release("c" + i);
+      if (i == PoolLedger.MAX_CONVERSATIONS / 2) {
+        ledger.acquire(turn("touch", "chat-keep", true, A, B)); // used again: no longer the eldest
+        ledger.release("touch");
+      }
+    }
+    InternalSerializationService ss = new DefaultSerializationServiceBuilder()
+        .addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization()).build();
+    PoolLedger copy = ss.toObject(ss.toData(ledger));
+    for (PoolLedger l : List.of(ledger, copy)) {
+      l.acquire(req("busy-b", "member-b", 5, B)); // least-loaded alone would pick A
+      assertThat(l.acquire(turn("k", "chat-keep", true)).backendId()).isEqualTo(B);
+      l.release("k");
+      l.release("busy-b");
+      l.acquire(req("busy-a", "member-b", 5, A)); // least-loaded alone picks B; chat-0 last ran on A
+      assertThat(l.acquire(turn("z", "chat-0", true)).backendId())
+          .as("chat-0 was the least recently used and was dropped").isEqualTo(B);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.backends.ModelNames;
 import io.corral.cluster.events.EventStream;
+import io.corral.cluster.ledger.Conversation;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.FirstByteRace;
@@ -54,6 +55,8 @@ public final class ModelRequests {
   private final GenerationObserver generation;
   /** Learns from completed requests which models are loaded where (ahead of the next probe). */
   private final WarmModels warm;
+  /** Whether continuing chats go back to the backend of their last turn (see {@link ConversationKeys}). */
+  private final boolean stickyConversations;
 
   /**
    * @param maxRetries how many other backends a request may try after a failure before its first byte
@@ -61,7 +64,8 @@ public final class ModelRequests {
    */
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
       RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
-      EventStream events, GenerationObserver generation, WarmModels warm) {
+      EventStream events, GenerationObserver generation, WarmModels warm, boolean stickyConversations) {
+    this.stickyConversations = stickyConversations;
     this.warm = warm;
     this.generation = generation;
     this.hedge = hedge;
@@ -119,8 +123,11 @@ public final class ModelRequests {
       return;
     }
     String model = ModelNames.normalize(raw);
+    Conversation conversation = stickyConversations
+        ? ConversationKeys.of(ctx.request().getHeader(ConversationKeys.SESSION_HEADER), json, model)
+        : Conversation.NONE;
     route(new Call(ctx, family, route, arrival, requestId, body, raw, model, priority, strategy, clientGone,
-        hedge.appliesTo(model)));
+        hedge.appliesTo(model), conversation));
   }
 
   /**
@@ -139,6 +146,7 @@ public final class ModelRequests {
     final int priority;
     final Strategy strategy;
     final Future<Void> clientGone;
+    final Conversation conversation;
     final Set<String> excluded = new HashSet<>();
     /** Set when the request is hedged: its copies race to the first byte. */
     final FirstByteRace race;
@@ -150,7 +158,9 @@ public final class ModelRequests {
     ProxyOutcome lastFailure;
 
     Call(RoutingContext ctx, ApiFamily family, String route, long arrival, String requestId, Buffer body,
-        String raw, String model, int priority, Strategy strategy, Future<Void> clientGone, boolean hedged) {
+        String raw, String model, int priority, Strategy strategy, Future<Void> clientGone, boolean hedged,
+        Conversation conversation) {
+      this.conversation = conversation;
       this.race = hedged ? new FirstByteRace() : null;
       this.ctx = ctx;
       this.family = family;
@@ -185,7 +195,7 @@ public final class ModelRequests {
       return;
     }
     selector.acquire(new RouteRequest(c.requestId, c.model, candidates, c.priority, c.strategy, c.clientGone,
-            c.arrivalSeq))
+            c.arrivalSeq, true, c.conversation))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             forward(c, ar.result());

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
     description = {"Run simulated backends (Ollama and llama-server wire protocols, fixed slots, delays, faults) "
         + "on loopback until stopped.",
         "Prints one backend URL per line. Faults are switched at runtime with POST <url>/_sim/faults, e.g.",
-        "  {\"failStatus\":503,\"failCount\":5} or {\"stallAfterChunks\":3}; GET <url>/_sim/stats shows load."})
+        "  {\"failStatus\":503,\"failCount\":5}, {\"stallAfterChunks\":3} or {\"headersFirst\":true} (headers before "
+            + "the first token, as vLLM sends them); GET <url>/_sim/stats shows load."})
 public final class SimCommand implements Callable<Integer> {
 
   @Mixin

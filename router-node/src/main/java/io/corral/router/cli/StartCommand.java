@@ -111,6 +111,12 @@ public final class StartCommand implements Callable<Integer> {
       + "a member has seen the model load, it waits the measured load time instead. 0 = never wait. Default 5s.")
   String coldWait;
 
+  @Option(names = "--sticky-conversations", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      description = "Send the next turn of a chat (or every request with the same X-Corral-Session header) to the "
+          + "backend its last turn ran on while that has a free slot, where the prompt is still cached. Cluster-wide."
+          + " Default true.")
+  String stickyConversations;
+
   @Option(names = "--hedge-after", paramLabel = "DURATION", description = "Send a second copy of a request that "
       + "has no first byte after this long, when another backend has a free slot and nobody waits (the first to "
       + "answer wins, the other is cancelled). Default 0 = off.")
@@ -255,6 +261,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "hedgeAfter", hedgeAfter);
     put(m, "coldLoadsPerBackend", coldLoadsPerBackend);
     put(m, "coldWait", coldWait);
+    put(m, "stickyConversations", stickyConversations);
     put(m, "hedgeModels", hedgeModels);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);

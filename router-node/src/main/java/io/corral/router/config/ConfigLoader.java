@@ -65,6 +65,7 @@ public final class ConfigLoader {
       new Setting("hedgeAfter", Duration.ZERO, Values::duration),
       new Setting("coldLoadsPerBackend", 1, Values::integer),
       new Setting("coldWait", Duration.ofSeconds(5), Values::duration),
+      new Setting("stickyConversations", true, Values::bool),
       new Setting("hedgeModels", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
@@ -168,7 +169,7 @@ public final class ConfigLoader {
           breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
           (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
-          (Duration) merged.get("coldWait"));
+          (Duration) merged.get("coldWait"), (boolean) merged.get("stickyConversations"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

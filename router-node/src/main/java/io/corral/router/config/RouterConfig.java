@@ -52,6 +52,8 @@ import java.util.Objects;
  * @param coldWait          how long a request waits for a backend with its model loaded before it loads the model
  *                          on a free one, until this member has measured the model's real load time (0 = never
  *                          wait: a free cold backend is used at once)
+ * @param stickyConversations a chat that continues (or names {@code X-Corral-Session}) goes back to the backend
+ *                          its last turn ran on while that has a free slot, where its prompt is still cached
  */
 public record RouterConfig(
     String host,
@@ -87,7 +89,8 @@ public record RouterConfig(
     Duration slowClientTimeout,
     HedgePolicy hedge,
     int coldLoadsPerBackend,
-    Duration coldWait) {
+    Duration coldWait,
+    boolean stickyConversations) {
 
   public RouterConfig {
     Objects.requireNonNull(host, "host");
@@ -174,6 +177,6 @@ public record RouterConfig(
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboard,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
-        bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait);
+        bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait, stickyConversations);
   }
 }

@@ -125,7 +125,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     }
     p.acquire = new AcquireRequest(ticket, localMemberId.get(), request.model(), request.priority(), candidates,
         request.strategy(), draw, request.mayWait() ? settings.maxDepth() : 0, settings.agingCredit(),
-        request.arrivalSeq(), settings.coldLoadsPerBackend(), noticeAddress, waitForWarm);
+        request.arrivalSeq(), settings.coldLoadsPerBackend(), noticeAddress, waitForWarm, false,
+        request.conversation());
     submit(p);
     request.clientGone().onComplete(v -> abandon(p));
     return p.promise.future();

@@ -1,9 +1,11 @@
 package io.corral.router.routing;
 
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.ledger.Conversation;
 import io.corral.cluster.ledger.Strategy;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What routing needs to know about a request.
@@ -18,9 +20,16 @@ import java.util.List;
  * @param mayWait    false for a request that takes a slot only if one is free and nobody waits (a hedge copy)
  */
 public record RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
-    Strategy strategy, Future<Void> clientGone, long arrivalSeq, boolean mayWait) {
+    Strategy strategy, Future<Void> clientGone, long arrivalSeq, boolean mayWait, Conversation conversation) {
   public RouteRequest {
     candidates = List.copyOf(candidates);
+    Objects.requireNonNull(conversation, "conversation");
+  }
+
+  /** Part of no conversation. */
+  public RouteRequest(String requestId, String model, List<BackendState> candidates, int priority,
+      Strategy strategy, Future<Void> clientGone, long arrivalSeq, boolean mayWait) {
+    this(requestId, model, candidates, priority, strategy, clientGone, arrivalSeq, mayWait, Conversation.NONE);
   }
 
   /** A new arrival. */

@@ -58,6 +58,7 @@ class HeaderStrippingTest {
   void priorityStrategyAndOtherCorralHeadersAreStrippedAndTheRequestIdIsPassedOn() {
     HttpResponse<String> r = Http.send(HttpRequest.newBuilder(URI.create(api + "/api/generate"))
         .header("X-Priority", "9").header("X-Corral-Strategy", "random").header("X-Corral-App", "notes")
+        .header("X-Corral-Session", "user-42")
         .header("X-Request-Id", "abc-123").header("Authorization", "Bearer kept")
         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3\",\"prompt\":\"x\",\"stream\":false}"))
         .build());
