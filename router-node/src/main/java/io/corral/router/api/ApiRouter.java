@@ -3,6 +3,8 @@ package io.corral.router.api;
 import io.corral.router.api.ollama.OllamaRoutes;
 import io.corral.router.api.openai.OpenAiRoutes;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -22,6 +24,7 @@ public final class ApiRouter {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds(memberName));
     router.route().handler(ctx -> bodyDeadline(vertx, ctx, bodyTimeout));
+    router.route().handler(ApiRouter::jsonDespiteFormLabel);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize).setHandleFileUploads(false);
     memberApi.mount(router);
     ollama.mount(router, body);
@@ -59,6 +62,20 @@ public final class ApiRouter {
       }
     });
     ctx.addEndHandler(v -> vertx.cancelTimer(timer));
+    ctx.next();
+  }
+
+  /**
+   * {@code curl -d '{...}'}, the way Ollama's own docs send every request, labels the JSON body as a form. Ollama
+   * and llama-server ignore the label; the body handler would decode it as a form and fail on a '%' or past 1 KiB.
+   * Every POST corral takes is JSON (blob uploads are octet streams), so such a body is read as what it is.
+   */
+  private static void jsonDespiteFormLabel(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type != null && ctx.request().method() == HttpMethod.POST
+        && type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33)) {
+      ctx.request().headers().set(HttpHeaders.CONTENT_TYPE, "application/json");
+    }
     ctx.next();
   }
 

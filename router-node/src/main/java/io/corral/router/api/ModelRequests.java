@@ -57,6 +57,7 @@ public final class ModelRequests {
   private final WarmModels warm;
   /** Whether continuing chats go back to the backend of their last turn (see {@link ConversationKeys}). */
   private final boolean stickyConversations;
+  private final UnsupportedEndpoints unsupported = new UnsupportedEndpoints(Duration.ofMinutes(10));
 
   /**
    * @param maxRetries how many other backends a request may try after a failure before its first byte
@@ -176,17 +177,26 @@ public final class ModelRequests {
     }
   }
 
-  /** Backends that could take the call now: up, serving the model through its API, circuit closed, not tried. */
+  /**
+   * Backends that could take the call now: up, serving the model through its API, circuit closed, not tried, and
+   * not known to lack the endpoint.
+   */
   private List<BackendState> eligible(Call c) {
     return backends.all().stream()
         .filter(b -> b.isUp() && servesFamily(b, c.family) && b.serves(c.model) && breakers.allows(b.id())
-            && !c.excluded.contains(b.id()))
+            && !c.excluded.contains(b.id()) && !unsupported.lacks(b.id(), c.route))
         .toList();
   }
 
   private void route(Call c) {
     List<BackendState> candidates = eligible(c);
     if (candidates.isEmpty()) {
+      if (c.lastFailure == null && c.excluded.isEmpty() && backends.all().stream().anyMatch(b -> b.isUp()
+          && servesFamily(b, c.family) && b.serves(c.model) && unsupported.lacks(b.id(), c.route))) {
+        reject(c, 501, "no backend serving '" + c.raw + "' implements " + c.ctx.request().path() + " (a "
+            + "llama-server needs --embeddings for embeddings)", "not_implemented");
+        return;
+      }
       if (c.lastFailure != null) {
         answerLastFailure(c);
       } else {
@@ -279,6 +289,9 @@ public final class ModelRequests {
           if (c.hedgeTimer >= 0 && (outcome.answered() || c.running == 0)) {
             c.ctx.vertx().cancelTimer(c.hedgeTimer);
             c.hedgeTimer = -1;
+          }
+          if (outcome.result() == ProxyOutcome.Result.UNSUPPORTED) {
+            unsupported.remember(backendId, c.route);
           }
           if (outcome.mayFailOver()) {
             if (c.running > 0) {
@@ -377,12 +390,13 @@ public final class ModelRequests {
   private void answerLastFailure(Call c) {
     ProxyOutcome last = c.lastFailure;
     int status = switch (last.result()) {
-      case BACKEND_REFUSED -> last.status();
+      case BACKEND_REFUSED, UNSUPPORTED -> last.status();
       case NO_FIRST_BYTE -> 504;
       default -> 502;
     };
     String code = switch (last.result()) {
       case CONNECT_FAILED -> "backend_unreachable";
+      case UNSUPPORTED -> "not_implemented";
       case NO_FIRST_BYTE -> "backend_timeout";
       default -> "backend_error";
     };

@@ -49,6 +49,11 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos, boole
     CONNECT_FAILED,
     /** The backend answered with a status worth trying elsewhere ({@link #FAILOVER_STATUSES}). */
     BACKEND_REFUSED,
+    /**
+     * The backend does not implement the endpoint (501: a llama-server started without {@code --embeddings}
+     * asked for embeddings). Not a fault of the backend: another one may implement it.
+     */
+    UNSUPPORTED,
     /** The backend sent nothing within the first-byte timeout. */
     NO_FIRST_BYTE,
     /** The backend stopped sending mid-stream for longer than the idle timeout. */

@@ -222,6 +222,12 @@ public final class StreamingProxy {
         resetUpstream();
         return;
       }
+      if (failover && resp.statusCode() == 501) {
+        unanswered(ProxyOutcome.Result.UNSUPPORTED, 501,
+            "backend " + backend + " does not implement " + request.path());
+        resetUpstream();
+        return;
+      }
       framing = StreamFraming.of(resp.getHeader("Content-Type"));
       resp.handler(this::onChunk);
       resp.endHandler(v -> {

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What counts: a connect failure, no first byte in time, a stream that broke or stalled, and a 5xx answer are
  * failures; a completed 2xx-4xx answer is a success (a 4xx is the client's fault, not the backend's); a client
- * that went away counts for nothing. Thread-safe.
+ * that went away, and a 501 (an endpoint the backend does not implement), count for nothing. Thread-safe.
  */
 public final class BackendBreakers {
 
@@ -72,6 +72,10 @@ public final class BackendBreakers {
     if (outcome.result() == ProxyOutcome.Result.CLIENT_GONE || outcome.result() == ProxyOutcome.Result.SLOW_CLIENT
         || outcome.result() == ProxyOutcome.Result.HEDGE_LOST) {
       // the client's doing, not the backend's
+      return;
+    }
+    if (outcome.result() == ProxyOutcome.Result.UNSUPPORTED || outcome.status() == 501) {
+      // an endpoint the backend does not implement says nothing about its health
       return;
     }
     boolean failed = outcome.result() != ProxyOutcome.Result.COMPLETED || outcome.status() >= 500;

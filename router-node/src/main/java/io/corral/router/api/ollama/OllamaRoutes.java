@@ -61,6 +61,11 @@ public final class OllamaRoutes {
     router.get("/api/tags").handler(this::tags);
     router.get("/api/ps").handler(this::ps);
     router.get("/api/version").handler(this::version);
+    // Ollama answers HEAD on both (clients use it as a cheap "is it up"); the body is never needed
+    for (String path : List.of("/api/tags", "/api/version")) {
+      router.route(HttpMethod.HEAD, path).handler(ctx -> ctx.response()
+          .putHeader("Content-Type", "application/json; charset=utf-8").end());
+    }
     for (String path : List.of("/api/pull", "/api/push", "/api/create", "/api/copy")) {
       router.post(path).handler(body).handler(this::management);
     }

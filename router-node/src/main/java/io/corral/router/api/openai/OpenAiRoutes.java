@@ -2,22 +2,29 @@ package io.corral.router.api.openai;
 
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.backends.ModelNames;
+import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
 import io.corral.router.api.BackendFanOut;
 import io.corral.router.api.ModelRequests;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The OpenAI API ({@code /v1/*}) as served by Ollama and llama-server natively: requests are forwarded as they
- * are to a backend that has the model; {@code GET /v1/models} is the union over healthy backends.
+ * are to a backend that has the model; {@code GET /v1/models} is the union over healthy backends and
+ * {@code GET /v1/models/{id}} one model of it.
  */
 public final class OpenAiRoutes {
 
@@ -37,22 +44,52 @@ public final class OpenAiRoutes {
       router.post(path).handler(body).handler(ctx -> modelRequests.handle(ctx, ApiFamily.OPENAI, route));
     }
     router.get("/v1/models").handler(this::models);
+    router.get("/v1/models/*").handler(this::model);
   }
 
   private void models(RoutingContext ctx) {
+    listed().onComplete(ar -> ctx.response().putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(new JsonObject().put("object", "list").put("data", new JsonArray(ar.result())).encode()));
+  }
+
+  /** {@code GET /v1/models/{id}} ({@code client.models.retrieve()}); ids may contain '/'. */
+  private void model(RoutingContext ctx) {
+    String raw = URLDecoder.decode(ctx.request().path().substring("/v1/models/".length()), StandardCharsets.UTF_8);
+    String wanted = ModelNames.normalize(raw);
+    listed().onComplete(ar -> {
+      for (JsonObject m : ar.result()) {
+        if (ModelNames.normalize(m.getString("id")).equals(wanted)) {
+          ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(m.encode());
+          return;
+        }
+      }
+      ApiErrors.send(ctx.response(), ApiFamily.OPENAI, 404, "The model `" + raw + "` does not exist or no backend "
+          + "serves it", "model_not_found");
+    });
+  }
+
+  /**
+   * The union over healthy backends, one entry per model as corral routes it: names normalized ({@code llama3}
+   * and {@code llama3:latest} are one model) and a llama-server's file path shown as the alias corral routes.
+   */
+  private Future<List<JsonObject>> listed() {
     List<BackendState> healthy = backends.all().stream().filter(b -> b.isUp() && b.kind().servesOpenAiApi())
         .sorted(Comparator.comparing(BackendState::id)).toList();
-    fanOut.get(healthy, "/v1/models").onComplete(ar -> {
-      Map<String, JsonObject> byId = new LinkedHashMap<>();
-      for (BackendFanOut.Answer a : ar.result()) {
+    return fanOut.get(healthy, "/v1/models").map(answers -> {
+      Map<String, JsonObject> byName = new LinkedHashMap<>();
+      for (BackendFanOut.Answer a : answers) {
         for (Object o : a.body().getJsonArray("data", new JsonArray())) {
           if (o instanceof JsonObject m && m.getString("id") != null) {
-            byId.putIfAbsent(m.getString("id"), m);
+            String id = m.getString("id");
+            String shown = id.contains("/") || id.toLowerCase(Locale.ROOT).endsWith(".gguf")
+                ? ModelNames.aliasFromPath(id) : id;
+            if (!shown.isBlank()) {
+              byName.putIfAbsent(ModelNames.normalize(shown), m.copy().put("id", shown));
+            }
           }
         }
       }
-      ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(new JsonObject()
-          .put("object", "list").put("data", new JsonArray(List.copyOf(byId.values()))).encode());
+      return List.copyOf(byName.values());
     });
   }
 }
