@@ -244,8 +244,8 @@ public final class RouterNode implements AutoCloseable {
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
-      handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(), memberApi, ollama,
-          openAi,
+      handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(),
+          config.corsOrigins(), memberApi, ollama, openAi,
           r -> {
             dashboard.mount(r);
             admin.mount(r);

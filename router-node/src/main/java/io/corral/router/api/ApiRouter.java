@@ -8,7 +8,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -20,11 +22,17 @@ public final class ApiRouter {
   private ApiRouter() {}
 
   public static Router build(Vertx vertx, String memberName, long maxBodySize, Duration bodyTimeout,
-      MemberApi memberApi, OllamaRoutes ollama, OpenAiRoutes openAi, Consumer<Router> extraRoutes) {
+      List<String> corsOrigins, MemberApi memberApi, OllamaRoutes ollama, OpenAiRoutes openAi,
+      Consumer<Router> extraRoutes) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds(memberName));
     router.route().handler(ctx -> bodyDeadline(vertx, ctx, bodyTimeout));
     router.route().handler(ApiRouter::jsonDespiteFormLabel);
+    // browsers ask before calling the model APIs from a page; corral's own pages (dashboard) are same-origin
+    CorsHandler cors = BrowserOrigins.handler(corsOrigins);
+    for (String path : List.of("/", "/api/*", "/v1/*")) {
+      router.route(path).handler(cors);
+    }
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize).setHandleFileUploads(false);
     memberApi.mount(router);
     ollama.mount(router, body);
@@ -38,6 +46,8 @@ public final class ApiRouter {
     router.errorHandler(413, ctx -> error(ctx, 413, "request body is larger than the limit of " + maxBodySize
         + " bytes", "body_too_large"));
     router.errorHandler(400, ctx -> error(ctx, 400, "bad request", "bad_request"));
+    router.errorHandler(403, ctx -> error(ctx, 403, "origin " + ctx.request().getHeader("Origin") + " may not "
+        + "call this API from a browser; members allow pages from this machine and --cors-origin", "forbidden"));
     router.errorHandler(500, ctx -> error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown"
         : ctx.failure().toString()), "internal_error"));
     return router;

@@ -117,6 +117,11 @@ public final class StartCommand implements Callable<Integer> {
           + " Default true.")
   String stickyConversations;
 
+  @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "A web origin whose pages may call the model "
+      + "APIs from a browser (repeatable; like OLLAMA_ORIGINS), e.g. https://chat.example.com; * for any. Pages "
+      + "served from this machine (localhost, 127.0.0.1) always may.")
+  List<String> corsOrigins;
+
   @Option(names = "--hedge-after", paramLabel = "DURATION", description = "Send a second copy of a request that "
       + "has no first byte after this long, when another backend has a free slot and nobody waits (the first to "
       + "answer wins, the other is cancelled). Default 0 = off.")
@@ -262,6 +267,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "coldLoadsPerBackend", coldLoadsPerBackend);
     put(m, "coldWait", coldWait);
     put(m, "stickyConversations", stickyConversations);
+    put(m, "corsOrigins", corsOrigins);
     put(m, "hedgeModels", hedgeModels);
     put(m, "connectTimeout", connectTimeout);
     put(m, "firstTokenTimeout", firstTokenTimeout);

@@ -66,6 +66,7 @@ public final class ConfigLoader {
       new Setting("coldLoadsPerBackend", 1, Values::integer),
       new Setting("coldWait", Duration.ofSeconds(5), Values::duration),
       new Setting("stickyConversations", true, Values::bool),
+      new Setting("corsOrigins", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("hedgeModels", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("connectTimeout", Duration.ofSeconds(3), Values::duration),
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
@@ -169,7 +170,8 @@ public final class ConfigLoader {
           breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
           (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
-          (Duration) merged.get("coldWait"), (boolean) merged.get("stickyConversations"));
+          (Duration) merged.get("coldWait"), (boolean) merged.get("stickyConversations"),
+          (List<String>) merged.get("corsOrigins"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -54,6 +54,8 @@ import java.util.Objects;
  *                          wait: a free cold backend is used at once)
  * @param stickyConversations a chat that continues (or names {@code X-Corral-Session}) goes back to the backend
  *                          its last turn ran on while that has a free slot, where its prompt is still cached
+ * @param corsOrigins       web origins (besides pages on this machine) whose pages may call the model APIs from a
+ *                          browser; {@code *} for any
  */
 public record RouterConfig(
     String host,
@@ -90,9 +92,11 @@ public record RouterConfig(
     HedgePolicy hedge,
     int coldLoadsPerBackend,
     Duration coldWait,
-    boolean stickyConversations) {
+    boolean stickyConversations,
+    List<String> corsOrigins) {
 
   public RouterConfig {
+    corsOrigins = List.copyOf(corsOrigins);
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(clusterName, "clusterName");
     join = List.copyOf(join);
@@ -177,6 +181,7 @@ public record RouterConfig(
         probeInterval, connectTimeout, firstTokenTimeout, idleTimeout, maxBodySize, eventLoops, dashboard,
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
-        bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait, stickyConversations);
+        bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait, stickyConversations,
+        corsOrigins);
   }
 }
