@@ -55,6 +55,11 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   private final LinkedHashSet<String> tombstones = new LinkedHashSet<>();
   private final ArrayDeque<String> endedOrder = new ArrayDeque<>();
   private final Set<String> ended = new HashSet<>();
+  /**
+   * Waiting tickets ended by {@link #purgeMember} (a subset of {@code ended}): only these may be re-queued by a
+   * rejoining member; a ticket its own member cancelled stays ended.
+   */
+  private final LinkedHashSet<String> purgedTickets = new LinkedHashSet<>();
   /** Conversation key -> the backend it last ran on; access order, so the eldest entry is the least recently used. */
   private final LinkedHashMap<String, String> conversations = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
@@ -103,10 +108,11 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       return AcquireResult.queued(waiting.headMap(queuedKey).size(), queuedKey.seq());
     }
     if (ended.contains(r.ticketId())) {
-      if (!r.rejoin()) {
+      // a rejoining member still holds this request, and the mark came from purging it on the other side of a
+      // split: it may queue again. Any other mark (a cancel, a release) is final.
+      if (!r.rejoin() || !purgedTickets.remove(r.ticketId())) {
         return AcquireResult.refused(AcquireResult.Outcome.ALREADY_ENDED, "ticket " + r.ticketId() + " has ended");
       }
-      // the member still holds this request: the mark came from purging it on the other side of a split
       unmarkEnded(r.ticketId());
     }
     List<String> candidateIds = new ArrayList<>();
@@ -192,8 +198,10 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       return new ReleaseResult(ReleaseResult.Outcome.WAS_GRANTED, List.of());
     }
     // the cancel overtook its own acquire (a retried invocation, a migration): the acquire must not queue a
-    // request whose client is gone, where it would hold a slot until reconciliation noticed
+    // request whose client is gone, where it would hold a slot until reconciliation noticed. A purged ticket its
+    // member now cancels may not be re-queued either.
     markEnded(ticketId);
+    purgedTickets.remove(ticketId);
     return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, List.of());
   }
 
@@ -319,6 +327,10 @@ public final class PoolLedger implements IdentifiedDataSerializable {
         waiting.remove(e.getKey());
         waitingById.remove(e.getValue().ticketId());
         markEnded(e.getValue().ticketId());
+        purgedTickets.add(e.getValue().ticketId());
+        while (purgedTickets.size() > MAX_ENDED) {
+          purgedTickets.remove(purgedTickets.iterator().next());
+        }
       }
     }
     return dispatch();
@@ -656,6 +668,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     out.writeStringArray(endedOrder.toArray(String[]::new));
     out.writeLong(leaderEpoch);
     out.writeString(leader);
+    out.writeStringArray(purgedTickets.toArray(String[]::new));
     out.writeInt(conversations.size());
     for (Map.Entry<String, String> e : conversations.entrySet()) {
       out.writeString(e.getKey());
@@ -700,6 +713,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     leaderEpoch = in.readLong();
     leader = in.readString();
+    purgedTickets.addAll(List.of(in.readStringArray()));
     int nc = in.readInt();
     for (int i = 0; i < nc; i++) {
       conversations.put(in.readString(), in.readString());

@@ -604,4 +604,21 @@ class PoolLedgerTest {
           .as("chat-0 was the least recently used and was dropped").isEqualTo(B);
     }
   }
+
+  @Test
+  void aRejoiningMemberCannotReviveATicketItCancelledItselfBeforeOrAfterThePurge() {
+    ledger.setCapacity(A, 1, true);
+    ledger.acquire(forModel("l1", "llama3").forMember("member-y"));
+    AcquireRequest gone = forModel("w1", "llama3");
+    ledger.acquire(gone);
+    ledger.cancel("w1");
+    assertThat(ledger.acquire(gone.forMember("member-a2")).outcome()).isEqualTo(Outcome.ALREADY_ENDED);
+
+    AcquireRequest w = forModel("w2", "llama3");
+    ledger.acquire(w);
+    ledger.purgeMember("member-a");
+    ledger.cancel("w2"); // its client left after the merge, before the re-queue reached the ledger
+    assertThat(ledger.acquire(w.forMember("member-a2")).outcome()).isEqualTo(Outcome.ALREADY_ENDED);
+    assertThat(ledger.release("l1").grants()).isEmpty();
+  }
 }

@@ -27,11 +27,14 @@ public final class ApiRouter {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds(memberName));
     router.route().handler(ctx -> bodyDeadline(vertx, ctx, bodyTimeout));
-    router.route().handler(ApiRouter::jsonDespiteFormLabel);
-    // browsers ask before calling the model APIs from a page; corral's own pages (dashboard) are same-origin
+    // browsers ask before calling the APIs from a page, and a page from a foreign origin is refused (the admin API
+    // too: a site open in the operator's browser must not drain or add backends); the dashboard is same-origin
     CorsHandler cors = BrowserOrigins.handler(corsOrigins);
-    for (String path : List.of("/", "/api/*", "/v1/*")) {
+    for (String path : List.of("/", "/api/*", "/v1/*", "/admin/*")) {
       router.route(path).handler(cors);
+    }
+    for (String path : List.of("/api/*", "/v1/*")) {
+      router.route(path).handler(ApiRouter::jsonDespiteFormLabel);
     }
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize).setHandleFileUploads(false);
     memberApi.mount(router);
@@ -78,7 +81,8 @@ public final class ApiRouter {
   /**
    * {@code curl -d '{...}'}, the way Ollama's own docs send every request, labels the JSON body as a form. Ollama
    * and llama-server ignore the label; the body handler would decode it as a form and fail on a '%' or past 1 KiB.
-   * Every POST corral takes is JSON (blob uploads are octet streams), so such a body is read as what it is.
+   * Every POST of the model APIs is JSON (blob uploads are octet streams), so such a body is read as what it is.
+   * The admin API keeps the strict reading.
    */
   private static void jsonDespiteFormLabel(RoutingContext ctx) {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);

@@ -95,7 +95,7 @@ public final class BackendCommand implements Runnable {
       List<ClusterBackend> backends = ClusterBackend.allIn(cluster);
       printHeader(out, member, cluster);
       if (backends.isEmpty()) {
-        out.println("no backends. Fix: start members with --backend URL, a backends file or --scan, or add one "
+        out.println("no backends. Fix: start members with --backend URL, a backends file or --scan-cidr, or add one "
             + "with POST /admin/backends.");
         out.flush();
         return EXIT_UNHEALTHY;

@@ -133,6 +133,11 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void submit(Pending p) {
+    if (!p.waiting()) {
+      // a re-queue after a cluster reset, for a request that was granted or gave up meanwhile: an acquire now
+      // would hold a slot (or a place in the queue) for nobody
+      return;
+    }
     AcquireRequest request = p.coldAllowed ? p.acquire.withColdAllowed() : p.acquire;
     HazelcastCompletions.onContext(ledger.acquire(request), p.ctx).onComplete(res -> {
       if (res.failed()) {

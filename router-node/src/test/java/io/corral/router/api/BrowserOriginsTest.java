@@ -50,7 +50,8 @@ class BrowserOriginsTest {
 
   @Test
   void aPageFromThisMachineOrAListedOriginPassesThePreflightAndReadsTheAnswer() {
-    for (String origin : List.of("http://localhost:3000", "http://127.0.0.1:8080", "https://chat.example.com")) {
+    for (String origin : List.of("http://localhost:3000", "http://127.0.0.1:8080", "https://chat.example.com",
+        "vscode-webview://abc123")) {
       HttpResponse<String> pre = preflight("/v1/chat/completions", origin);
       assertThat(pre.statusCode()).as(origin).isBetween(200, 204);
       assertThat(pre.headers().firstValue("Access-Control-Allow-Origin")).as(origin).contains(origin);
@@ -75,6 +76,12 @@ class BrowserOriginsTest {
         .header("Origin", "https://evil.example").build());
     assertThat(tags.statusCode()).isEqualTo(403);
     assertThat(new JsonObject(tags.body()).getString("error")).contains("https://evil.example", "--cors-origin");
+    // nor may it use the admin API through the operator's browser (a form post needs no preflight)
+    HttpResponse<String> drain = Http.send(HttpRequest.newBuilder(URI.create(member.apiUrl()
+        + "/admin/backends/127.0.0.1:1/drain")).header("Origin", "https://evil.example")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("x=1")).build());
+    assertThat(drain.statusCode()).isEqualTo(403);
   }
 
   @Test

@@ -48,15 +48,32 @@ public final class OpenAiRoutes {
   }
 
   private void models(RoutingContext ctx) {
-    listed().onComplete(ar -> ctx.response().putHeader("Content-Type", "application/json; charset=utf-8")
-        .end(new JsonObject().put("object", "list").put("data", new JsonArray(ar.result())).encode()));
+    listed().onComplete(ar -> {
+      if (ar.failed()) {
+        failed(ctx, ar.cause());
+        return;
+      }
+      ctx.response().putHeader("Content-Type", "application/json; charset=utf-8")
+          .end(new JsonObject().put("object", "list").put("data", new JsonArray(ar.result())).encode());
+    });
   }
 
   /** {@code GET /v1/models/{id}} ({@code client.models.retrieve()}); ids may contain '/'. */
   private void model(RoutingContext ctx) {
-    String raw = URLDecoder.decode(ctx.request().path().substring("/v1/models/".length()), StandardCharsets.UTF_8);
+    String raw;
+    try {
+      raw = URLDecoder.decode(ctx.request().path().substring("/v1/models/".length()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      ApiErrors.send(ctx.response(), ApiFamily.OPENAI, 400, "bad model id in the path: " + e.getMessage(),
+          "invalid_model_id");
+      return;
+    }
     String wanted = ModelNames.normalize(raw);
     listed().onComplete(ar -> {
+      if (ar.failed()) {
+        failed(ctx, ar.cause());
+        return;
+      }
       for (JsonObject m : ar.result()) {
         if (ModelNames.normalize(m.getString("id")).equals(wanted)) {
           ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(m.encode());
@@ -66,6 +83,11 @@ public final class OpenAiRoutes {
       ApiErrors.send(ctx.response(), ApiFamily.OPENAI, 404, "The model `" + raw + "` does not exist or no backend "
           + "serves it", "model_not_found");
     });
+  }
+
+  private static void failed(RoutingContext ctx, Throwable err) {
+    ApiErrors.send(ctx.response(), ApiFamily.OPENAI, 502, "could not list the backends' models: " + err,
+        "backend_error");
   }
 
   /**
@@ -78,9 +100,12 @@ public final class OpenAiRoutes {
     return fanOut.get(healthy, "/v1/models").map(answers -> {
       Map<String, JsonObject> byName = new LinkedHashMap<>();
       for (BackendFanOut.Answer a : answers) {
-        for (Object o : a.body().getJsonArray("data", new JsonArray())) {
-          if (o instanceof JsonObject m && m.getString("id") != null) {
-            String id = m.getString("id");
+        // a backend's odd answer (no list, an id that is not a string) leaves its models out, nothing more
+        if (!(a.body().getValue("data") instanceof JsonArray data)) {
+          continue;
+        }
+        for (Object o : data) {
+          if (o instanceof JsonObject m && m.getValue("id") instanceof String id) {
             String shown = id.contains("/") || id.toLowerCase(Locale.ROOT).endsWith(".gguf")
                 ? ModelNames.aliasFromPath(id) : id;
             if (!shown.isBlank()) {
