@@ -248,7 +248,11 @@ class ChaosIT {
     soft.assertThat(end.clients().afterStreamingBegan()).as("streams cut by the backend's death")
         .isLessThanOrEqualTo(SLOTS);
     soft.assertThat(streamFailuresFrom(outcomes)).as("backends of cut streams").allMatch(url::equals);
-    soft.assertThat(end.clients().failedOver()).as("requests that failed over").isGreaterThan(0);
+    // The crash caught some requests: streams it was serving end with an error line, and requests it had not
+    // answered yet (or that reached it before the members saw it down) fail over. How many fall in each group is
+    // timing: a run can have no request between grant and first byte there (0 failed over in about 1 run in 50).
+    soft.assertThat(end.clients().failedOver() + end.clients().afterStreamingBegan())
+        .as("requests the crash caught (failed over + cut streams)").isGreaterThan(0);
     soft.assertAll();
   }
 
