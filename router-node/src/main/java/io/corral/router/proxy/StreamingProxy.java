@@ -204,8 +204,8 @@ public final class StreamingProxy {
     }
 
     /**
-     * The backend's headers are in, but nothing is decided yet: many servers (llama-server, FastAPI-based ones)
-     * send them before they have computed a token. Until the first body byte the first-byte timeout keeps
+     * The backend's headers are in, but nothing is decided yet: some servers (vLLM and others built on
+     * FastAPI/Starlette) send them before they have computed a token. Until the first body byte the first-byte timeout keeps
      * running, a failure can still fail over, and a hedged copy has not won; the client sees nothing of this
      * answer before {@link #commit()}.
      */
