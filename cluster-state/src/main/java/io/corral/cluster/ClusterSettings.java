@@ -1,5 +1,6 @@
 package io.corral.cluster;
 
+import io.corral.cluster.trust.ClusterTrust;
 import java.util.List;
 import java.util.Objects;
 
@@ -23,6 +24,8 @@ import java.util.Objects;
  *                          refuses to grant (1 = off; see docs/operations.md for the trade-off)
  * @param ledgerBackups     synchronous backup copies of the slot ledger (1 by default: it survives any one member
  *                          crash; 0 only to test what happens when the ledger is lost)
+ * @param trust             who may join: holders of the cluster secret (and from the allowed ranges); without a
+ *                          secret the cluster must stay on loopback unless the operator accepted the risk
  */
 public record ClusterSettings(
     String clusterName,
@@ -37,7 +40,8 @@ public record ClusterSettings(
     int maxNoHeartbeatSeconds,
     int mergeDelaySeconds,
     int minClusterSize,
-    int ledgerBackups) {
+    int ledgerBackups,
+    ClusterTrust trust) {
 
   public static final String DEFAULT_CLUSTER_NAME = "corral";
   public static final int DEFAULT_PORT = 5701;
@@ -73,17 +77,24 @@ public record ClusterSettings(
     if (ledgerBackups < 0 || ledgerBackups > 6) {
       throw new IllegalArgumentException("ledgerBackups must be 0-6, got " + ledgerBackups);
     }
+    Objects.requireNonNull(trust, "trust");
   }
 
   /** Loopback-only defaults: the ones {@code corral start} uses without flags. */
   public static ClusterSettings loopbackDefaults() {
     return new ClusterSettings(DEFAULT_CLUSTER_NAME, "127.0.0.1", null, DEFAULT_PORT, 20, List.of(), false, 271, 1,
-        10, 5, 1, 1);
+        10, 5, 1, 1, ClusterTrust.none());
   }
 
   /** Settings for a test cluster: its own name, ephemeral-ish ports, few partitions, fast failure detection. */
   public static ClusterSettings forTests(String clusterName, int port, List<String> members) {
-    return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2, 1, 1);
+    return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2, 1, 1,
+        ClusterTrust.none());
+  }
+
+  /** The Hazelcast cluster name members use: derived from the secret when there is one. */
+  public String effectiveClusterName() {
+    return trust.clusterName(clusterName);
   }
 
   public String advertisedHost() {
@@ -92,16 +103,22 @@ public record ClusterSettings(
 
   public ClusterSettings withMembers(List<String> newMembers) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, newMembers, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups, trust);
   }
 
   public ClusterSettings withMinClusterSize(int size) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, size, ledgerBackups);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, size, ledgerBackups, trust);
   }
 
   public ClusterSettings withLedgerBackups(int backups) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, backups);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, backups, trust);
+  }
+
+  public ClusterSettings withTrust(ClusterTrust newTrust) {
+    return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups,
+        newTrust);
   }
 }

@@ -1,12 +1,15 @@
 package io.corral.cluster;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.corral.cluster.leader.LeaderElection;
 import io.corral.cluster.ledger.GrantNotifier;
+import io.corral.cluster.trust.NoticeSigner;
+import io.corral.cluster.trust.TrustedMembers;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,14 +33,38 @@ public final class CorralMember implements AutoCloseable {
     this.leaderElection = new LeaderElection(hazelcast.getCluster());
   }
 
-  /** Starts a member and joins (or forms) the cluster named in {@code settings}. Blocking. */
+  /**
+   * Starts a member and joins (or forms) the cluster named in {@code settings}. Blocking.
+   *
+   * @throws IllegalStateException when the settings would open the cluster to the network without a secret (the
+   *                               message says how to fix it), or the member handshake cannot be installed
+   */
   public static CorralMember start(ClusterSettings settings, MemberIdentity identity) {
-    HazelcastInstance hz = Hazelcast.newHazelcastInstance(MemberConfigFactory.build(settings, identity));
+    settings.trust().checkExposure(settings.bindHost(), settings.multicast());
+    HazelcastInstance hz = TrustedMembers.start(MemberConfigFactory.build(settings, identity), settings.trust(),
+        InstantSource.system());
     CorralMember member = new CorralMember(hz, settings);
-    log.info("event=cluster_joined cluster={} member={} address={} members={} leader={}", settings.clusterName(),
-        member.localId(), hz.getCluster().getLocalMember().getAddress(), hz.getCluster().getMembers().size(),
-        member.leaderElection.isLeader());
+    log.info("event=cluster_joined cluster={} member={} address={} members={} leader={} secret={} member_allow={}",
+        settings.effectiveClusterName(), member.localId(), hz.getCluster().getLocalMember().getAddress(),
+        hz.getCluster().getMembers().size(), member.leaderElection.isLeader(),
+        settings.trust().secured() ? "checked on every member connection" : "none",
+        settings.trust().memberAllow());
     return member;
+  }
+
+  /** Signs and checks direct grant notices; empty when the cluster has no secret (then none are sent). */
+  public Optional<NoticeSigner> noticeSigner() {
+    return Optional.ofNullable(GrantNotifier.signerOf(hazelcast));
+  }
+
+  /** Whether every member connection must prove the cluster secret. */
+  public boolean checksSecret() {
+    return TrustedMembers.checksSecret(hazelcast);
+  }
+
+  /** Member connections refused (or given up) since start because the peer did not prove the secret. */
+  public long refusedConnections() {
+    return TrustedMembers.refusedConnections(hazelcast);
   }
 
   public HazelcastInstance hazelcast() {

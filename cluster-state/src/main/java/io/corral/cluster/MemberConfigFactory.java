@@ -1,15 +1,20 @@
 package io.corral.cluster;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
-import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.TcpIpConfig;
+import io.corral.cluster.apps.AppRegistry;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.events.EventStream;
+import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerSerialization;
+import io.corral.cluster.trust.NoticeSigner;
 import io.corral.cluster.ledger.SlotLedger;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +22,9 @@ import java.util.List;
 /**
  * Builds the Hazelcast {@link Config} of a corral member. Everything that keeps the member on the configured
  * interface lives here: tcp-ip join, multicast and auto-detection off unless asked for, phone-home off,
- * no bind-any.
+ * no bind-any. Advanced networking with a member endpoint only: Hazelcast's client protocol (and REST and
+ * memcache) is not served at all, so the only way in is as a member, through corral's handshake when the cluster
+ * has a secret ({@link io.corral.cluster.trust.TrustedMembers}).
  */
 final class MemberConfigFactory {
 
@@ -30,6 +37,8 @@ final class MemberConfigFactory {
 
   static final String LEDGER_PROTECTION = "corral-ledger-min-size";
 
+  private static final int CONNECT_TIMEOUT_SECONDS = 10;
+
   /** How many ports of the default join list we probe when no {@code --join} list is given. */
   private static final int DEFAULT_JOIN_SPAN = 10;
 
@@ -37,7 +46,7 @@ final class MemberConfigFactory {
 
   static Config build(ClusterSettings s, MemberIdentity identity) {
     Config c = new Config();
-    c.setClusterName(s.clusterName());
+    c.setClusterName(s.effectiveClusterName());
     c.setInstanceName("corral-" + identity.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + System.nanoTime());
     c.setProperty("hazelcast.phone.home.enabled", "false");
     c.setProperty("hazelcast.socket.bind.any", "false");
@@ -57,12 +66,16 @@ final class MemberConfigFactory {
     c.setProperty("hazelcast.wait.seconds.before.join", "1");
     c.setProperty("hazelcast.local.localAddress", s.bindHost());
 
-    NetworkConfig net = c.getNetworkConfig();
-    net.setPort(s.port()).setPortAutoIncrement(s.portCount() > 1).setPortCount(s.portCount());
+    AdvancedNetworkConfig net = c.getAdvancedNetworkConfig().setEnabled(true);
+    ServerSocketEndpointConfig members = new ServerSocketEndpointConfig();
+    members.setPort(s.port()).setPortAutoIncrement(s.portCount() > 1).setPortCount(s.portCount());
+    // advanced endpoints default to no connect timeout at all; the classic network's default is 10 s
+    members.setSocketConnectTimeoutSeconds(CONNECT_TIMEOUT_SECONDS);
     if (s.advertiseHost() != null && !s.advertiseHost().isBlank()) {
-      net.setPublicAddress(s.advertiseHost());
+      members.setPublicAddress(s.advertiseHost());
     }
-    net.getInterfaces().setEnabled(true).addInterface(s.bindHost());
+    members.getInterfaces().setEnabled(true).addInterface(s.bindHost());
+    net.setMemberEndpointConfig(members);
 
     JoinConfig join = net.getJoin();
     join.getAutoDetectionConfig().setEnabled(false);
@@ -73,12 +86,17 @@ final class MemberConfigFactory {
       tcp.addMember(member);
     }
 
+    s.trust().secretIfAny().ifPresent(secret ->
+        c.getUserContext().put(GrantNotifier.SIGNER_CONTEXT_KEY, new NoticeSigner(secret)));
+
     c.getMemberAttributeConfig().setAttribute(ATTR_API_URL, identity.apiUrl());
     c.getMemberAttributeConfig().setAttribute(ATTR_NAME, identity.name());
     c.getMemberAttributeConfig().setAttribute(ATTR_STARTED, Long.toString(identity.startedAtMillis()));
 
     c.addMapConfig(new MapConfig(BackendRegistry.MAP_NAME).setBackupCount(1));
     c.getSerializationConfig().addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization());
+    AppRegistry.configure(c);
+    c.getSerializationConfig().setJavaSerializationFilterConfig(javaSerializationFilter());
     // OBJECT: the ledger is changed in place by entry processors on every request; no deserialize per operation
     MapConfig ledger = new MapConfig(SlotLedger.MAP_NAME).setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(s.ledgerBackups());
@@ -89,6 +107,18 @@ final class MemberConfigFactory {
     c.addMapConfig(ledger);
     EventStream.configure(c);
     return c;
+  }
+
+  /**
+   * Nothing of corral's crosses members by Java serialization (its values are Compact or identified). Hazelcast
+   * still sends its own exceptions that way, so the filter allows Hazelcast's and the JDK's classes (its default
+   * list) and nothing else; within the JDK, the packages known for deserialization gadgets are refused outright.
+   */
+  static JavaSerializationFilterConfig javaSerializationFilter() {
+    JavaSerializationFilterConfig f = new JavaSerializationFilterConfig().setDefaultsDisabled(false);
+    f.getBlacklist().addPrefixes("java.rmi.", "javax.management.", "javax.naming.", "com.sun.", "sun.",
+        "jdk.internal.");
+    return f;
   }
 
   /**

@@ -1,11 +1,17 @@
 package io.corral.cluster;
 
+import io.corral.cluster.trust.ClusterSecret;
+import io.corral.cluster.trust.ClusterTrust;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Starts real members on 127.0.0.1 under a random cluster name, so parallel test clusters never merge. */
+/**
+ * Starts real members on 127.0.0.1 under a random cluster name, so parallel test clusters never merge. Test clusters
+ * hold a fresh cluster secret, as a LAN deployment does, so every member connection goes through the handshake.
+ */
 public final class TestClusters {
 
   private TestClusters() {}
@@ -19,7 +25,8 @@ public final class TestClusters {
     for (int i = 0; i < size + 2; i++) {
       members.add("127.0.0.1:" + (base + i));
     }
-    return ClusterSettings.forTests("test-" + UUID.randomUUID(), base, members);
+    return ClusterSettings.forTests("test-" + UUID.randomUUID(), base, members)
+        .withTrust(ClusterTrust.of(ClusterSecret.generate(new SecureRandom())));
   }
 
   public static List<CorralMember> start(int size) {

@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
 import com.hazelcast.topic.ReliableMessageListener;
+import io.corral.cluster.SharedEntries;
 import io.corral.cluster.events.ClusterEvent;
 import io.corral.cluster.events.EventStream;
 import io.vertx.core.json.JsonArray;
@@ -44,6 +45,7 @@ public final class EventLog implements AutoCloseable {
   }
 
   private final ITopic<ClusterEvent> topic;
+  private final SharedEntries<ClusterEvent> messages = new SharedEntries<>(EventStream.TOPIC, ClusterEvent.class);
   private final int maxEvents;
   private final double sampleRate;
   private final ArrayDeque<Entry> kept = new ArrayDeque<>();
@@ -173,7 +175,7 @@ public final class EventLog implements AutoCloseable {
 
     @Override
     public void onMessage(Message<ClusterEvent> message) {
-      accept(sequence, message.getMessageObject());
+      messages.messageOf(message).ifPresent(e -> accept(sequence, e));
     }
   }
 }

@@ -14,6 +14,9 @@ public final class Main {
     // before any Hazelcast class loads: no phone-home, logs through SLF4J
     System.setProperty("hazelcast.phone.home.enabled", "false");
     System.setProperty("hazelcast.logging.type", "slf4j");
+    // before Vert.x starts: its asynchronous DNS resolver opens a UDP socket on every interface at start-up; the
+    // JDK resolver (the system's, with its cache) opens none
+    System.setProperty("vertx.disableDnsResolver", "true");
     warnIfCommonPoolTooSmall();
     System.exit(CorralCommand.commandLine().execute(args));
   }

@@ -12,6 +12,7 @@ import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerResetWatcher;
 import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
+import io.corral.cluster.trust.ClusterTrust;
 import io.corral.dashboard.Dashboard;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.admin.AdminBackendsWatcher;
@@ -141,7 +142,7 @@ public final class RouterNode implements AutoCloseable {
         config.advertise(), config.hazelcastPort(),
         defaults.portCount(), config.join(), config.multicast(), config.partitionCount(),
         defaults.heartbeatSeconds(), defaults.maxNoHeartbeatSeconds(), defaults.mergeDelaySeconds(),
-        config.minClusterSize(), defaults.ledgerBackups());
+        config.minClusterSize(), defaults.ledgerBackups(), config.trust());
     return start(config, cluster, InstantSource.system());
   }
 
@@ -158,9 +159,17 @@ public final class RouterNode implements AutoCloseable {
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
   }
 
-  /** Starts a member with explicit cluster settings (tests use their own names and ports). Blocking. */
+  /**
+   * Starts a member with explicit cluster settings (tests use their own names and ports). Blocking. The trust
+   * settings of {@code config} apply when it has any (a secret, an allow-list or --insecure-cluster), else those of
+   * {@code clusterSettings}.
+   */
   public static RouterNode start(RouterConfig config, ClusterSettings clusterSettings, InstantSource clock) {
     ClusterSettings cluster = clusterSettings.withMinClusterSize(config.minClusterSize());
+    ClusterTrust trust = config.trust();
+    if (trust.secured() || trust.insecureOk() || !trust.memberAllow().isEmpty()) {
+      cluster = cluster.withTrust(trust);
+    }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
@@ -218,7 +227,6 @@ public final class RouterNode implements AutoCloseable {
       GrantDatagrams notices = openGrantDatagrams(vertx, cluster, member, selector);
       Runnable closeNotices = notices == null ? () -> { } : notices::close;
       LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger);
-      stewardship.start();
       LedgerResetWatcher resets = new LedgerResetWatcher(member.hazelcast(), ledger);
       resets.onReset(selector::onClusterReset);
       resets.onReset(() -> {
@@ -226,6 +234,9 @@ public final class RouterNode implements AutoCloseable {
           stewardship.takeOver();
         }
       });
+      // before the leader's first sync, which would otherwise be the operation that makes the ledger
+      foundLedger(ledger, member);
+      stewardship.start();
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout(),
           config.slowClientTimeout());
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
@@ -304,19 +315,41 @@ public final class RouterNode implements AutoCloseable {
 
   /**
    * Binds the socket for direct grant notices (UDP, the cluster interface, the Hazelcast port number if free) and
-   * tells the selector its address. Without it (no free port) grants still arrive by topic, a little later.
+   * tells the selector its address. Without it (no free port, or no cluster secret to sign notices with) grants
+   * still arrive by topic, a little later.
    */
   private static GrantDatagrams openGrantDatagrams(Vertx vertx, ClusterSettings cluster, CorralMember member,
       LedgerSelector selector) {
+    if (member.noticeSigner().isEmpty()) {
+      log.info("event=grant_datagrams_off reason=no_cluster_secret (grants arrive by topic only)");
+      return null;
+    }
     com.hazelcast.cluster.Address self = member.hazelcast().getCluster().getLocalMember().getAddress();
     try {
       GrantDatagrams notices = await(GrantDatagrams.open(vertx, cluster.bindHost(), self.getHost(), self.getPort(),
-          selector::acceptNotice));
+          member.noticeSigner().get(), selector::acceptNotice));
       selector.takeNoticesAt(notices.address());
       return notices;
     } catch (RuntimeException e) {
       log.warn("event=grant_datagrams_unavailable error={} (grants arrive by topic only)", e.toString());
       return null;
+    }
+  }
+
+  /**
+   * Makes sure the ledger exists, once this member listens for its changes. The oldest member (the one that formed
+   * the cluster) founds a ledger that grants at once; any other member that finds none knows it was lost, and the
+   * ledger made then waits for the members to re-assert what they hold (they hear of it through their watchers).
+   * Under split-brain protection a lone member cannot write yet: the first operation once a quorum exists makes
+   * the ledger then.
+   */
+  private static void foundLedger(SlotLedger ledger, CorralMember member) {
+    boolean oldest = member.leaderElection().isLeader();
+    try {
+      String incarnation = await(Future.fromCompletionStage(ledger.found(oldest)));
+      log.info("event=ledger_found incarnation={} oldest_member={}", incarnation, oldest);
+    } catch (RuntimeException e) {
+      log.warn("event=ledger_found_deferred error={}", e.toString());
     }
   }
 

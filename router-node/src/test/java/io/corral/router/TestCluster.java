@@ -1,11 +1,14 @@
 package io.corral.router;
 
 import io.corral.cluster.ClusterSettings;
+import io.corral.cluster.trust.ClusterSecret;
+import io.corral.cluster.trust.ClusterTrust;
 import io.corral.router.config.ConfigLoader;
 import io.corral.router.config.RouterConfig;
 import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
 import io.vertx.core.Vertx;
+import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,7 +43,9 @@ public final class TestCluster implements AutoCloseable {
     for (int i = 0; i < 6; i++) {
       join.add("127.0.0.1:" + (base + i));
     }
-    settings = adjust.apply(ClusterSettings.forTests("test-" + UUID.randomUUID(), base, join));
+    // with a cluster secret, as on a LAN: every member connection in these tests goes through the handshake
+    settings = adjust.apply(ClusterSettings.forTests("test-" + UUID.randomUUID(), base, join)
+        .withTrust(ClusterTrust.of(ClusterSecret.generate(new SecureRandom()))));
   }
 
   public SimulatedBackend sim(SimBackendOptions options) {

@@ -1,14 +1,14 @@
 package io.corral.cluster.apps;
 
+import com.hazelcast.config.Config;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.corral.cluster.SharedEntries;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -39,6 +39,7 @@ public final class AppRegistry implements AutoCloseable {
   public record Change(RegisteredApp app, boolean removed, boolean expired) {}
 
   private final IMap<String, RegisteredApp> map;
+  private final SharedEntries<RegisteredApp> entries = new SharedEntries<>(MAP_NAME, RegisteredApp.class);
   private final Duration removeAfter;
   private final Map<String, RegisteredApp> view = new ConcurrentHashMap<>();
   private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
@@ -56,9 +57,7 @@ public final class AppRegistry implements AutoCloseable {
   /** Subscribes and loads the current registry. Blocking. */
   public AppRegistry start() {
     registration = map.addEntryListener(new Listener(), true);
-    for (Map.Entry<String, RegisteredApp> e : map.entrySet()) {
-      view.putIfAbsent(e.getKey(), e.getValue());
-    }
+    entries.loadAll(map).forEach(view::putIfAbsent);
     return this;
   }
 
@@ -76,7 +75,7 @@ public final class AppRegistry implements AutoCloseable {
    * on the entry, so a heartbeat racing an unregister never brings the app back).
    */
   public CompletionStage<Optional<RegisteredApp>> heartbeat(String name, long nowMillis) {
-    return map.submitToKey(name, new Touch(nowMillis, removeAfter.toMillis())).thenApply(Optional::ofNullable);
+    return map.submitToKey(name, new HeartbeatTouch(nowMillis, removeAfter.toMillis())).thenApply(Optional::ofNullable);
   }
 
   /** Removes an app; completes with whether it was registered. */
@@ -117,35 +116,18 @@ public final class AppRegistry implements AutoCloseable {
     }
   }
 
-  /**
-   * Heartbeat on the entry's partition: refreshes the time and the time-to-live of an existing entry, does
-   * nothing for a missing one. The time comes from the caller so a re-run on a backup gives the same result.
-   */
-  record Touch(long nowMillis, long ttlMillis) implements EntryProcessor<String, RegisteredApp, RegisteredApp> {
-    @Override
-    public RegisteredApp process(Map.Entry<String, RegisteredApp> entry) {
-      RegisteredApp app = entry.getValue();
-      if (app == null) {
-        return null;
-      }
-      RegisteredApp touched = app.touchedAt(nowMillis);
-      ((ExtendedMapEntry<String, RegisteredApp>) entry).setValue(touched, ttlMillis, TimeUnit.MILLISECONDS);
-      return touched;
-    }
-  }
-
   private final class Listener implements EntryAddedListener<String, RegisteredApp>,
       EntryUpdatedListener<String, RegisteredApp>, EntryRemovedListener<String, RegisteredApp>,
       EntryExpiredListener<String, RegisteredApp> {
 
     @Override
     public void entryAdded(EntryEvent<String, RegisteredApp> e) {
-      apply(e.getValue());
+      entries.valueOf(e).ifPresent(this::apply);
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, RegisteredApp> e) {
-      apply(e.getValue());
+      entries.valueOf(e).ifPresent(this::apply);
     }
 
     @Override
@@ -167,9 +149,14 @@ public final class AppRegistry implements AutoCloseable {
 
     private void gone(EntryEvent<String, RegisteredApp> e, boolean expired) {
       view.remove(e.getKey());
-      RegisteredApp last = e.getOldValue();
+      RegisteredApp last = entries.oldValueOf(e).orElse(null);
       notifyListeners(new Change(last != null ? last
           : new RegisteredApp(e.getKey(), "", "", "", "", 0, 0), true, expired));
     }
+  }
+
+  /** Registers the registry's identified types in a member's config. */
+  public static void configure(Config c) {
+    c.getSerializationConfig().addDataSerializableFactory(HeartbeatTouch.FACTORY_ID, new HeartbeatTouch.Factory());
   }
 }

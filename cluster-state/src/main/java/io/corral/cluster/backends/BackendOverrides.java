@@ -6,6 +6,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.corral.cluster.SharedEntries;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -45,11 +46,14 @@ public final class BackendOverrides implements AutoCloseable {
 
   /** Subscribes and loads the current state. Blocking. */
   public BackendOverrides start() {
-    addedRegistration = added.addEntryListener(new Listener<>(addedView, addedListeners, removedListeners), true);
-    drainedRegistration = drained.addEntryListener(new Listener<>(drainedView, drainListeners, drainListeners),
-        true);
-    addedView.putAll(Map.copyOf(added));
-    drainedView.putAll(Map.copyOf(drained));
+    SharedEntries<String> addedEntries = new SharedEntries<>(ADDED_MAP, String.class);
+    SharedEntries<Boolean> drainedEntries = new SharedEntries<>(DRAINED_MAP, Boolean.class);
+    addedRegistration = added.addEntryListener(new Listener<>(addedView, addedEntries, addedListeners,
+        removedListeners), true);
+    drainedRegistration = drained.addEntryListener(new Listener<>(drainedView, drainedEntries, drainListeners,
+        drainListeners), true);
+    addedView.putAll(addedEntries.loadAll(added));
+    drainedView.putAll(drainedEntries.loadAll(drained));
     return this;
   }
 
@@ -118,20 +122,24 @@ public final class BackendOverrides implements AutoCloseable {
   private static final class Listener<V> implements EntryAddedListener<String, V>, EntryUpdatedListener<String, V>,
       EntryRemovedListener<String, V> {
     private final Map<String, V> view;
+    private final SharedEntries<V> entries;
     private final CopyOnWriteArrayList<Consumer<String>> onSet;
     private final CopyOnWriteArrayList<Consumer<String>> onRemoved;
 
-    Listener(Map<String, V> view, CopyOnWriteArrayList<Consumer<String>> onSet,
+    Listener(Map<String, V> view, SharedEntries<V> entries, CopyOnWriteArrayList<Consumer<String>> onSet,
         CopyOnWriteArrayList<Consumer<String>> onRemoved) {
       this.view = view;
+      this.entries = entries;
       this.onSet = onSet;
       this.onRemoved = onRemoved;
     }
 
     @Override
     public void entryAdded(EntryEvent<String, V> e) {
-      view.put(e.getKey(), e.getValue());
-      onSet.forEach(l -> l.accept(e.getKey()));
+      entries.valueOf(e).ifPresent(v -> {
+        view.put(e.getKey(), v);
+        onSet.forEach(l -> l.accept(e.getKey()));
+      });
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.corral.cluster.SharedEntries;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ public final class BackendRegistry implements AutoCloseable {
   public static final String MAP_NAME = "corral.backends";
 
   private final IMap<String, BackendState> map;
+  private final SharedEntries<BackendState> entries = new SharedEntries<>(MAP_NAME, BackendState.class);
   private final Map<String, BackendState> view = new ConcurrentHashMap<>();
   private final List<Consumer<BackendState>> listeners = new CopyOnWriteArrayList<>();
   private volatile UUID listenerId;
@@ -40,9 +42,7 @@ public final class BackendRegistry implements AutoCloseable {
   /** Subscribes to changes and loads the current table. Blocking: call from a worker thread. */
   public BackendRegistry start() {
     listenerId = map.addEntryListener(new Listener(), true);
-    for (Map.Entry<String, BackendState> e : map.entrySet()) {
-      view.putIfAbsent(e.getKey(), e.getValue());
-    }
+    entries.loadAll(map).forEach(view::putIfAbsent);
     return this;
   }
 
@@ -96,12 +96,12 @@ public final class BackendRegistry implements AutoCloseable {
 
     @Override
     public void entryAdded(EntryEvent<String, BackendState> event) {
-      apply(event.getKey(), event.getValue());
+      entries.valueOf(event).ifPresent(v -> apply(event.getKey(), v));
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, BackendState> event) {
-      apply(event.getKey(), event.getValue());
+      entries.valueOf(event).ifPresent(v -> apply(event.getKey(), v));
     }
 
     @Override

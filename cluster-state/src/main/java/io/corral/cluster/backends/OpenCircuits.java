@@ -6,6 +6,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.corral.cluster.SharedEntries;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class OpenCircuits implements AutoCloseable {
   public record OpenCircuit(String openedBy, long openedAtMillis, long untilMillis, String reason) {}
 
   private final IMap<String, OpenCircuit> map;
+  private final SharedEntries<OpenCircuit> entries = new SharedEntries<>(MAP_NAME, OpenCircuit.class);
   private final InstantSource clock;
   private final Map<String, OpenCircuit> view = new ConcurrentHashMap<>();
   private UUID registration;
@@ -44,7 +46,7 @@ public final class OpenCircuits implements AutoCloseable {
   /** Subscribes and loads the current state. Blocking. */
   public OpenCircuits start() {
     registration = map.addEntryListener(new Listener(), true);
-    view.putAll(Map.copyOf(map));
+    view.putAll(entries.loadAll(map));
     return this;
   }
 
@@ -87,12 +89,12 @@ public final class OpenCircuits implements AutoCloseable {
       EntryUpdatedListener<String, OpenCircuit>, EntryRemovedListener<String, OpenCircuit> {
     @Override
     public void entryAdded(EntryEvent<String, OpenCircuit> e) {
-      view.put(e.getKey(), e.getValue());
+      entries.valueOf(e).ifPresent(v -> view.put(e.getKey(), v));
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, OpenCircuit> e) {
-      view.put(e.getKey(), e.getValue());
+      entryAdded(e);
     }
 
     @Override

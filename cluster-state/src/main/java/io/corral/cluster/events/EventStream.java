@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.ReliableTopicConfig;
 import com.hazelcast.config.RingbufferConfig;
 import com.hazelcast.core.HazelcastInstance;
+import io.corral.cluster.SharedEntries;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.TopicOverloadPolicy;
 import java.time.InstantSource;
@@ -59,7 +60,8 @@ public final class EventStream {
 
   /** Receives every event published from now on. */
   public UUID subscribe(Consumer<ClusterEvent> listener) {
-    return topic.addMessageListener(m -> listener.accept(m.getMessageObject()));
+    SharedEntries<ClusterEvent> messages = new SharedEntries<>(TOPIC, ClusterEvent.class);
+    return topic.addMessageListener(m -> messages.messageOf(m).ifPresent(listener));
   }
 
   public void unsubscribe(UUID registration) {

@@ -22,6 +22,19 @@ final class LedgerOps {
   private LedgerOps() {}
 
   /**
+   * The entry's ledger, or null when there is none, or what is there is not one this build can read (a foreign or
+   * corrupt value is treated like a lost entry: the next change makes a rebuilding ledger over it).
+   */
+  static PoolLedger ledgerIn(Map.Entry<String, PoolLedger> entry) {
+    try {
+      Object value = ((Map.Entry<?, ?>) entry).getValue();
+      return value instanceof PoolLedger p ? p : null;
+    } catch (RuntimeException unreadable) {
+      return null;
+    }
+  }
+
+  /**
    * Base: load (or create) the ledger, apply, store. On the partition owner the grants the change made are sent to
    * their members at once ({@link GrantNotifier}); the backup replica applies the same change silently
    * ({@link Backup}). If the owner dies between sending a notice and its backup taking the change, the caller's
@@ -30,23 +43,71 @@ final class LedgerOps {
   abstract static class Mutating<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable,
       HazelcastInstanceAware {
     private transient HazelcastInstance hazelcast;
+    /** The caller's clock (epoch millis): ends a rebuild whose wait is over; stamps a ledger this op has to make. */
+    long callerMillis;
+    /** The incarnation id of a ledger this operation has to make (the entry is missing); chosen by the caller. */
+    String newIncarnation = "";
+    /** Grants made because this operation's clock ended a rebuild (announced like the operation's own). */
+    transient List<Grant> opened = List.of();
+
+    /** Stamps the caller's clock and an id for a ledger this operation might have to make. */
+    Mutating<R> stamped(long millis, String incarnationId) {
+      this.callerMillis = millis;
+      this.newIncarnation = incarnationId;
+      return this;
+    }
 
     @Override
     public final R process(Map.Entry<String, PoolLedger> entry) {
       R result = applyTo(entry);
       List<Grant> grants = grantsIn(result);
-      if (hazelcast != null && !grants.isEmpty()) {
-        GrantNotifier.of(hazelcast).publish(grants);
+      if (hazelcast != null) {
+        if (!opened.isEmpty()) {
+          GrantNotifier.of(hazelcast).publish(opened);
+        }
+        if (!grants.isEmpty()) {
+          GrantNotifier.of(hazelcast).publish(grants);
+        }
       }
       return result;
     }
 
     final R applyTo(Map.Entry<String, PoolLedger> entry) {
-      PoolLedger ledger = entry.getValue() == null ? new PoolLedger() : entry.getValue();
+      PoolLedger ledger = ledgerIn(entry);
+      if (ledger == null) {
+        ledger = create();
+      }
+      opened = ledger.tick(callerMillis);
       R result = apply(ledger);
       entry.setValue(ledger);
       return result;
     }
+
+    /**
+     * The ledger for a missing entry. The entry existed before unless the cluster is new ({@link Found}), so the
+     * ledger made here is rebuilding: it grants nothing until the members re-asserted what they hold.
+     */
+    PoolLedger create() {
+      return PoolLedger.rebuilding(newIncarnation, callerMillis);
+    }
+
+    @Override
+    public final void writeData(ObjectDataOutput out) throws IOException {
+      out.writeLong(callerMillis);
+      out.writeString(newIncarnation);
+      writeArgs(out);
+    }
+
+    @Override
+    public final void readData(ObjectDataInput in) throws IOException {
+      callerMillis = in.readLong();
+      newIncarnation = in.readString();
+      readArgs(in);
+    }
+
+    abstract void writeArgs(ObjectDataOutput out) throws IOException;
+
+    abstract void readArgs(ObjectDataInput in) throws IOException;
 
     abstract R apply(PoolLedger ledger);
 
@@ -125,7 +186,9 @@ final class LedgerOps {
       ReadOnly {
     @Override
     public final R process(Map.Entry<String, PoolLedger> entry) {
-      return apply(entry.getValue() == null ? new PoolLedger() : entry.getValue());
+      // nothing here yet: an empty picture, under no incarnation ("")
+      PoolLedger ledger = ledgerIn(entry);
+      return apply(ledger == null ? PoolLedger.founded("") : ledger);
     }
 
     abstract R apply(PoolLedger ledger);
@@ -172,7 +235,7 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(ObjectDataOutput out) throws IOException {
       AcquireRequest r = request;
       out.writeString(r.ticketId());
       out.writeString(r.memberId());
@@ -199,7 +262,7 @@ final class LedgerOps {
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(ObjectDataInput in) throws IOException {
       String ticketId = in.readString();
       String memberId = in.readString();
       String model = in.readString();
@@ -236,12 +299,12 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(ObjectDataOutput out) throws IOException {
       out.writeString(ticketId);
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(ObjectDataInput in) throws IOException {
       ticketId = in.readString();
     }
   }
@@ -269,13 +332,13 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(ObjectDataOutput out) throws IOException {
       out.writeString(id);
       out.writeBoolean(cancel);
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(ObjectDataInput in) throws IOException {
       id = in.readString();
       cancel = in.readBoolean();
     }
@@ -313,7 +376,7 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(ObjectDataOutput out) throws IOException {
       out.writeString(backendId);
       out.writeInt(slots);
       out.writeInt(modelSlots);
@@ -322,7 +385,7 @@ final class LedgerOps {
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(ObjectDataInput in) throws IOException {
       backendId = in.readString();
       slots = in.readInt();
       modelSlots = in.readInt();
@@ -356,13 +419,13 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(ObjectDataOutput out) throws IOException {
       out.writeString(memberId);
       writeTerm(out, term);
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(ObjectDataInput in) throws IOException {
       memberId = in.readString();
       term = readTerm(in);
     }
@@ -389,12 +452,12 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(ObjectDataOutput out) throws IOException {
       out.writeString(memberId);
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(ObjectDataInput in) throws IOException {
       memberId = in.readString();
     }
   }
@@ -416,18 +479,33 @@ final class LedgerOps {
     List<Grant> held;
     /** The model of each held lease, same order ("" where unknown). */
     List<String> models;
+    /** The members the re-asserting member sees: a rebuilding ledger waits for each of them. */
+    List<String> view = List.of();
+    /** Grants made because this re-assert ended a rebuild. */
+    private transient List<Grant> reopened = List.of();
 
     Reassert() {}
 
-    Reassert(String memberId, List<Grant> held, List<String> models) {
+    Reassert(String memberId, List<Grant> held, List<String> models, List<String> view) {
       this.memberId = memberId;
       this.held = List.copyOf(held);
       this.models = List.copyOf(models);
+      this.view = List.copyOf(view);
     }
 
     @Override
     Integer apply(PoolLedger ledger) {
-      return ledger.reassert(memberId, held, models);
+      int added = ledger.reassert(memberId, held, models);
+      List<Grant> grants = new ArrayList<>(ledger.reasserted(memberId, view));
+      // a lease that moved to where its request really runs may have left a slot free
+      grants.addAll(ledger.dispatch());
+      reopened = grants;
+      return added;
+    }
+
+    @Override
+    List<Grant> grantsIn(Integer result) {
+      return reopened;
     }
 
     @Override
@@ -436,7 +514,7 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(ObjectDataOutput out) throws IOException {
       out.writeString(memberId);
       out.writeInt(held.size());
       for (int i = 0; i < held.size(); i++) {
@@ -444,10 +522,11 @@ final class LedgerOps {
         out.writeString(held.get(i).backendId());
         out.writeString(i < models.size() ? models.get(i) : "");
       }
+      out.writeStringArray(view.toArray(String[]::new));
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(ObjectDataInput in) throws IOException {
       memberId = in.readString();
       int n = in.readInt();
       List<Grant> list = new ArrayList<>(n);
@@ -458,6 +537,73 @@ final class LedgerOps {
       }
       held = list;
       models = modelList;
+      view = List.of(in.readStringArray());
+    }
+  }
+
+  /**
+   * Makes the pool's ledger if it is missing and returns its incarnation. {@code fresh}: the caller is the first
+   * member of a new cluster, so nothing can have been lost and the ledger grants at once; otherwise a missing entry
+   * was lost and the ledger made here is rebuilding.
+   */
+  static final class Found extends Mutating<String> {
+    boolean fresh;
+
+    Found() {}
+
+    Found(boolean fresh) {
+      this.fresh = fresh;
+    }
+
+    @Override
+    PoolLedger create() {
+      return fresh ? PoolLedger.founded(newIncarnation) : super.create();
+    }
+
+    @Override
+    String apply(PoolLedger ledger) {
+      return ledger.incarnation();
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.FOUND;
+    }
+
+    @Override
+    void writeArgs(ObjectDataOutput out) throws IOException {
+      out.writeBoolean(fresh);
+    }
+
+    @Override
+    void readArgs(ObjectDataInput in) throws IOException {
+      fresh = in.readBoolean();
+    }
+  }
+
+  /**
+   * Only the caller's clock: ends a rebuild whose wait is over. The result lists the grants that made (they are also
+   * announced to their members).
+   */
+  static final class Tick extends Mutating<ReleaseResult> {
+    @Override
+    ReleaseResult apply(PoolLedger ledger) {
+      return new ReleaseResult(ReleaseResult.Outcome.UNKNOWN, opened);
+    }
+
+    @Override
+    public int getClassId() {
+      return LedgerSerialization.TICK;
+    }
+
+    @Override
+    void writeArgs(ObjectDataOutput out) {
+      // the stamp is all
+    }
+
+    @Override
+    void readArgs(ObjectDataInput in) {
+      // the stamp is all
     }
   }
 
@@ -473,8 +619,8 @@ final class LedgerOps {
 
     @Override
     MemberHoldings apply(PoolLedger ledger) {
-      return memberId == null ? new MemberHoldings(List.of(), List.copyOf(ledger.membersHolding()))
-          : ledger.holdingsOf(memberId);
+      return memberId == null ? new MemberHoldings(List.of(), List.copyOf(ledger.membersHolding()),
+          ledger.incarnation(), false, !ledger.granting()) : ledger.holdingsOf(memberId);
     }
 
     @Override

@@ -21,6 +21,8 @@ public final class LedgerSerialization implements DataSerializableFactory {
   static final int BACKUP = 9;
   static final int CLAIM_LEADERSHIP = 10;
   static final int ALLOW_COLD = 11;
+  static final int FOUND = 12;
+  static final int TICK = 13;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -36,6 +38,8 @@ public final class LedgerSerialization implements DataSerializableFactory {
       case BACKUP -> new LedgerOps.Backup<>();
       case CLAIM_LEADERSHIP -> new LedgerOps.ClaimLeadership();
       case ALLOW_COLD -> new LedgerOps.AllowCold();
+      case FOUND -> new LedgerOps.Found();
+      case TICK -> new LedgerOps.Tick();
       default -> throw new IllegalArgumentException("unknown ledger class id " + classId);
     };
   }

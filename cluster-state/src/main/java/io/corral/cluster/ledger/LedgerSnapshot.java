@@ -12,9 +12,12 @@ import java.util.Map;
  * @param depthByModel   waiting tickets per model
  * @param leasesByMember leases held per member
  * @param nextSeq        the next arrival sequence number (how many requests the pool has seen)
+ * @param incarnation    which life of the ledger entry this is ("" when there is none yet)
+ * @param rebuilding     the entry was made again after it was lost and grants nothing until members re-assert
  */
 public record LedgerSnapshot(List<BackendLoad> backends, int queueDepth, Map<Integer, Integer> depthByPriority,
-    Map<String, Integer> depthByModel, Map<String, Integer> leasesByMember, long nextSeq) {
+    Map<String, Integer> depthByModel, Map<String, Integer> leasesByMember, long nextSeq, String incarnation,
+    boolean rebuilding) {
 
   public LedgerSnapshot {
     backends = List.copyOf(backends);
@@ -42,7 +45,7 @@ public record LedgerSnapshot(List<BackendLoad> backends, int queueDepth, Map<Int
   }
 
   public static LedgerSnapshot empty() {
-    return new LedgerSnapshot(List.of(), 0, Map.of(), Map.of(), Map.of(), 0);
+    return new LedgerSnapshot(List.of(), 0, Map.of(), Map.of(), Map.of(), 0, "", false);
   }
 
   public int inFlight(String backendId) {

@@ -6,6 +6,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -32,6 +33,9 @@ import java.util.function.Predicate;
  * that finds a free candidate slot never overtakes anyone. The one deliberate exception: a ticket holding out
  * for a warm slot ({@link AcquireRequest#waitForWarm()}) does not count a cold one as usable. (5) Order:
  * waiting tickets sort by {@code seq - (priority - 5) * agingCredit}, then by seq; the sequence is assigned here.
+ * (6) Incarnation: a ledger made again after its entry was lost grants nothing until the members have re-asserted
+ * what they hold ({@link LedgerIncarnation}); {@link #dispatch()} and the direct grant in {@link #acquire} both
+ * check it, so nothing is granted twice.
  *
  * <p>Not thread-safe: Hazelcast runs entry processors on the key's partition thread, one at a time.
  */
@@ -43,6 +47,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   static final int MAX_CONVERSATIONS = 10_000;
 
   private long nextSeq;
+  /** Which life of the entry this is, and whether it may grant yet. */
+  private LedgerIncarnation incarnation = LedgerIncarnation.founded("");
   /** Leader fencing: the member that last claimed leadership and its epoch. */
   private long leaderEpoch;
   private String leader = "";
@@ -69,6 +75,50 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   };
 
   public PoolLedger() {}
+
+  /** The ledger of a fresh cluster: it grants at once. */
+  static PoolLedger founded(String incarnationId) {
+    PoolLedger l = new PoolLedger();
+    l.incarnation = LedgerIncarnation.founded(incarnationId);
+    return l;
+  }
+
+  /**
+   * A ledger made again because its entry was gone: it grants nothing until rebuilt (see {@link LedgerIncarnation}).
+   *
+   * @param nowMillis the clock of the caller whose operation found the entry missing
+   */
+  static PoolLedger rebuilding(String incarnationId, long nowMillis) {
+    PoolLedger l = new PoolLedger();
+    l.incarnation = LedgerIncarnation.rebuilding(incarnationId, nowMillis);
+    return l;
+  }
+
+  /** Which life of the entry this is ("" for one made before incarnations were kept). */
+  public String incarnation() {
+    return incarnation.id();
+  }
+
+  /** False while a ledger made again waits for the members to re-assert what they hold. */
+  public boolean granting() {
+    return incarnation.granting();
+  }
+
+  /**
+   * The caller's clock: ends a rebuild whose wait is over and hands free slots to waiting tickets (the grants
+   * returned); otherwise changes nothing.
+   */
+  public List<Grant> tick(long nowMillis) {
+    return incarnation.tick(nowMillis) ? dispatch() : List.of();
+  }
+
+  /**
+   * {@code memberId} has re-asserted what it holds and sees {@code view} in the cluster; when every member anyone saw
+   * has done so, a rebuilding ledger starts granting again (the grants returned).
+   */
+  public List<Grant> reasserted(String memberId, Collection<String> view) {
+    return incarnation.heardFrom(memberId, view) ? dispatch() : List.of();
+  }
 
   // ---- operations (called from entry processors) ----
 
@@ -118,12 +168,14 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     List<String> candidateIds = new ArrayList<>();
     TreeSet<String> coldIds = new TreeSet<>();
     for (AcquireRequest.Candidate c : r.candidates()) {
-      backends.computeIfAbsent(c.backendId(), id -> {
-        // until the leader's first capacity sync: what the caller's view says
-        BackendSlots b = new BackendSlots(Math.max(0, c.slots()), true);
-        b.modelSlots = Math.max(0, c.modelSlots());
-        return b;
-      });
+      BackendSlots known = backends.computeIfAbsent(c.backendId(), id -> new BackendSlots(0, true));
+      if (!known.synced) {
+        // until the leader's first capacity sync: what the caller's view says (also for a backend a re-assert
+        // named first, after the ledger was lost, which knows only its leases)
+        known.slots = Math.max(0, c.slots());
+        known.modelSlots = Math.max(0, c.modelSlots());
+        known.available = true;
+      }
       candidateIds.add(c.backendId());
       if (!c.warm()) {
         coldIds.add(c.backendId());
@@ -136,7 +188,13 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     // holding out for a warm slot only makes sense when the model is loaded somewhere among the candidates
     boolean warmOnly = r.waitForWarm() && !cold.isEmpty() && cold.size() < candidateIds.size();
-    List<String> free = usableAmong(r.model(), candidateIds, cold, r.coldCap(), warmOnly);
+    // while rebuilding, a free-looking slot may belong to a request that still runs: nothing is free yet
+    List<String> free = incarnation.granting() ? usableAmong(r.model(), candidateIds, cold, r.coldCap(), warmOnly)
+        : List.of();
+    if (r.maxDepth() == 0 && !incarnation.granting()) {
+      return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL, "the ledger is being rebuilt after it was lost "
+          + "and this request may not queue");
+    }
     if (r.maxDepth() == 0 && !waiting.isEmpty()) {
       // a request that may not wait (a hedge, or a cluster run without a queue) never goes ahead of one that does
       return AcquireResult.refused(AcquireResult.Outcome.QUEUE_FULL, "requests are waiting (" + waiting.size()
@@ -246,6 +304,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     b.slots = Math.max(0, slots);
     b.modelSlots = Math.max(0, modelSlots);
     b.available = available;
+    b.synced = true;
     return dispatch();
   }
 
@@ -308,6 +367,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
    * refused. Idempotent.
    */
   public List<Grant> purgeMember(String memberId) {
+    // a rebuild waits for it no longer; the dispatch below hands out whatever that opens
+    incarnation.forget(memberId);
     tombstones.add(memberId);
     while (tombstones.size() > MAX_TOMBSTONES) {
       tombstones.remove(tombstones.iterator().next());
@@ -349,7 +410,9 @@ public final class PoolLedger implements IdentifiedDataSerializable {
 
   /**
    * As {@link #reassert(String, List)}; {@code models.get(i)} is the model of {@code held.get(i)} ("" or missing:
-   * unknown), so a re-asserted lease counts against its model's per-model limit as well as the backend's slots.
+   * unknown), so a re-asserted lease counts against its model's per-model limit as well as the backend's slots. The
+   * holder knows where its request runs: a lease the ledger has on another backend (granted by a ledger incarnation
+   * whose grant came too late to count) moves to the backend named, and the slot it leaves is dispatched.
    */
   public int reassert(String memberId, List<Grant> held, List<String> models) {
     if (tombstones.contains(memberId)) {
@@ -359,7 +422,16 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     for (int i = 0; i < held.size(); i++) {
       Grant g = held.get(i);
       String model = i < models.size() ? models.get(i) : "";
-      if (!leases.containsKey(g.ticketId())) {
+      Lease known = leases.get(g.ticketId());
+      if (known != null && !known.backendId().equals(g.backendId())) {
+        BackendSlots was = backends.get(known.backendId());
+        if (was != null) {
+          was.leases.remove(known.leaseId());
+        }
+        leases.remove(known.leaseId());
+        known = null;
+      }
+      if (known == null) {
         backends.computeIfAbsent(g.backendId(), id -> new BackendSlots(0, false));
         TicketKey queued = waitingById.remove(g.ticketId());
         if (queued != null) {
@@ -380,7 +452,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
         .forEach(l -> held.add(new Grant(l.leaseId(), memberId, l.backendId())));
     List<String> queued = new ArrayList<>();
     waiting.values().stream().filter(t -> t.memberId().equals(memberId)).forEach(t -> queued.add(t.ticketId()));
-    return new MemberHoldings(held, queued);
+    return new MemberHoldings(held, queued, incarnation.id(), incarnation.awaits(memberId),
+        !incarnation.granting());
   }
 
   /** Every member id that holds a lease or a ticket. */
@@ -400,7 +473,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
    * ticket may take a slot an earlier one cannot use (a different model's backend): that overtakes nobody.
    */
   List<Grant> dispatch() {
-    if (waiting.isEmpty()) {
+    if (waiting.isEmpty() || !incarnation.granting()) {
       return List.of();
     }
     int free = 0;
@@ -449,7 +522,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
     Map<String, Integer> byMember = new TreeMap<>();
     leases.values().forEach(l -> byMember.merge(l.memberId(), 1, Integer::sum));
-    return new LedgerSnapshot(loads, waiting.size(), byPriority, byModel, byMember, nextSeq);
+    return new LedgerSnapshot(loads, waiting.size(), byPriority, byModel, byMember, nextSeq, incarnation.id(),
+        !incarnation.granting());
   }
 
   // ---- internals ----
@@ -572,6 +646,8 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     /** How many slots one model may hold at once; 0 = no per-model limit. */
     int modelSlots;
     boolean available;
+    /** The leader has set its capacity; before that, acquires bring their caller's view of it. */
+    boolean synced;
     final TreeSet<String> leases = new TreeSet<>();
 
     BackendSlots(int slots, boolean available) {
@@ -634,6 +710,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeInt(e.getValue().slots);
       out.writeInt(e.getValue().modelSlots);
       out.writeBoolean(e.getValue().available);
+      out.writeBoolean(e.getValue().synced);
     }
     out.writeInt(leases.size());
     for (Lease l : leases.values()) {
@@ -674,6 +751,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeString(e.getKey());
       out.writeString(e.getValue());
     }
+    incarnation.writeTo(out);
   }
 
   @Override
@@ -687,6 +765,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       int modelSlots = in.readInt();
       BackendSlots b = new BackendSlots(slots, in.readBoolean());
       b.modelSlots = modelSlots;
+      b.synced = in.readBoolean();
       backends.put(id, b);
     }
     int nl = in.readInt();
@@ -718,5 +797,6 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     for (int i = 0; i < nc; i++) {
       conversations.put(in.readString(), in.readString());
     }
+    incarnation = LedgerIncarnation.readFrom(in);
   }
 }

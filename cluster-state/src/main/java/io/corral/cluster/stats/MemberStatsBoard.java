@@ -9,6 +9,7 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.corral.cluster.SharedEntries;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -36,6 +37,7 @@ public final class MemberStatsBoard implements AutoCloseable {
 
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> map;
+  private final SharedEntries<String> entries = new SharedEntries<>(MAP_NAME, String.class);
   private final Map<String, String> view = new ConcurrentHashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private volatile UUID entryRegistration;
@@ -63,9 +65,7 @@ public final class MemberStatsBoard implements AutoCloseable {
         }
       }
     });
-    for (Map.Entry<String, String> e : map.entrySet()) {
-      view.putIfAbsent(e.getKey(), e.getValue());
-    }
+    entries.loadAll(map).forEach(view::putIfAbsent);
     return this;
   }
 
@@ -130,9 +130,11 @@ public final class MemberStatsBoard implements AutoCloseable {
     }
 
     private void put(EntryEvent<String, String> e) {
-      if (e.getValue() != null && !e.getMember().localMember()) {
-        view.put(e.getKey(), e.getValue());
-        notifyListeners(e.getKey());
+      if (!e.getMember().localMember()) {
+        entries.valueOf(e).ifPresent(v -> {
+          view.put(e.getKey(), v);
+          notifyListeners(e.getKey());
+        });
       }
     }
 

@@ -621,4 +621,106 @@ class PoolLedgerTest {
     assertThat(ledger.acquire(w.forMember("member-a2")).outcome()).isEqualTo(Outcome.ALREADY_ENDED);
     assertThat(ledger.release("l1").grants()).isEmpty();
   }
+
+  // ---- a ledger made again after its entry was lost ----
+
+  private static PoolLedger rebuildingWithTwoBackends() {
+    PoolLedger l = PoolLedger.rebuilding("inc-2", 1_000);
+    l.setCapacity(A, 2, true);
+    l.setCapacity(B, 2, true);
+    return l;
+  }
+
+  @Test
+  void aLedgerMadeAgainGrantsNothingUntilEveryMemberItHearsOfHasReasserted() {
+    ledger = rebuildingWithTwoBackends();
+    assertThat(ledger.granting()).isFalse();
+    // a new request while rebuilding waits, even though the ledger knows of no lease yet
+    assertThat(ledger.acquire(req("new-1", "member-b", 5)).outcome()).isEqualTo(Outcome.QUEUED);
+    // member a puts back its three running requests and sees a and b in the cluster
+    List<Grant> held = List.of(new Grant("run-1", "member-a", A), new Grant("run-2", "member-a", A),
+        new Grant("run-3", "member-a", B));
+    assertThat(ledger.reassert("member-a", held)).isEqualTo(3);
+    assertThat(ledger.reasserted("member-a", List.of("member-a", "member-b"))).isEmpty();
+    assertThat(ledger.granting()).isFalse();
+    assertThat(ledger.holdingsOf("member-b").awaitingYou()).isTrue();
+    assertThat(ledger.holdingsOf("member-a").awaitingYou()).isFalse();
+    // member b has nothing running; once it says so, the one free slot (on B) goes to the waiting request
+    assertThat(ledger.reassert("member-b", List.of())).isZero();
+    assertThat(ledger.reasserted("member-b", List.of("member-a", "member-b")))
+        .containsExactly(new Grant("new-1", "member-b", B));
+    assertThat(ledger.granting()).isTrue();
+    assertThat(ledger.snapshot().backends()).allSatisfy(b -> assertThat(b.inFlight()).isEqualTo(2));
+    assertThat(ledger.snapshot().rebuilding()).isFalse();
+    assertThat(ledger.snapshot().incarnation()).isEqualTo("inc-2");
+  }
+
+  @Test
+  void aRebuildEndsWhenItsWaitIsOverOnTheCallersClockEvenIfAMemberNeverReasserts() {
+    ledger = rebuildingWithTwoBackends();
+    assertThat(ledger.acquire(req("new-1", "member-b", 5)).outcome()).isEqualTo(Outcome.QUEUED);
+    ledger.reassert("member-a", List.of());
+    assertThat(ledger.reasserted("member-a", List.of("member-a", "member-gone"))).isEmpty();
+    assertThat(ledger.tick(1_000 + LedgerIncarnation.REBUILD_WAIT.toMillis() - 1)).isEmpty();
+    assertThat(ledger.granting()).isFalse();
+    assertThat(ledger.tick(1_000 + LedgerIncarnation.REBUILD_WAIT.toMillis())).hasSize(1);
+    assertThat(ledger.granting()).isTrue();
+    // a founded ledger grants at once and a tick changes nothing
+    PoolLedger founded = PoolLedger.founded("inc-1");
+    assertThat(founded.granting()).isTrue();
+    assertThat(founded.tick(5)).isEmpty();
+  }
+
+  @Test
+  void aRequestThatMayNotQueueIsRefusedWhileTheLedgerIsRebuilt() {
+    ledger = rebuildingWithTwoBackends();
+    AcquireRequest hedge = new AcquireRequest("hedge", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2)), Strategy.LEAST_LOADED, 0, 0, 100);
+    AcquireResult r = ledger.acquire(hedge);
+    assertThat(r.outcome()).isEqualTo(Outcome.QUEUE_FULL);
+    assertThat(r.reason()).contains("rebuilt");
+  }
+
+  @Test
+  void theIncarnationAndItsRebuildSurviveSerialization() {
+    ledger = rebuildingWithTwoBackends();
+    ledger.reassert("member-a", List.of(new Grant("run-1", "member-a", A)));
+    ledger.reasserted("member-a", List.of("member-a", "member-b"));
+    InternalSerializationService ss = new DefaultSerializationServiceBuilder()
+        .addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization()).build();
+    PoolLedger copy = ss.toObject(ss.toData(ledger));
+    assertThat(copy.snapshot()).isEqualTo(ledger.snapshot());
+    assertThat(copy.holdingsOf("member-b")).isEqualTo(ledger.holdingsOf("member-b"));
+    for (PoolLedger l : List.of(ledger, copy)) {
+      assertThat(l.granting()).isFalse();
+      l.reasserted("member-b", List.of("member-a", "member-b"));
+      assertThat(l.granting()).isTrue();
+    }
+  }
+
+  @Test
+  void aMemberThatLeftIsNotAwaitedByARebuild() {
+    ledger = rebuildingWithTwoBackends();
+    ledger.acquire(req("new-1", "member-a", 5));
+    ledger.reassert("member-a", List.of());
+    assertThat(ledger.reasserted("member-a", List.of("member-a", "member-gone"))).isEmpty();
+    // the leader purges the member that left: nobody else is awaited, the rebuild ends and the queue moves
+    assertThat(ledger.purgeMember("member-gone")).containsExactly(new Grant("new-1", "member-a", A));
+    assertThat(ledger.granting()).isTrue();
+  }
+
+  @Test
+  void aReassertMovesALeaseToTheBackendItsHolderSaysItRunsOnAndFreesTheOther() {
+    ledger.setCapacity(A, 1, true);
+    ledger.setCapacity(B, 1, true);
+    assertThat(ledger.acquire(req("run", "member-a", 5, A)).backendId()).isEqualTo(A);
+    assertThat(ledger.acquire(req("waits", "member-b", 5, A)).outcome()).isEqualTo(Outcome.QUEUED);
+    // "run" really runs on B (granted there by an earlier incarnation): the ledger moves it, A frees for "waits"
+    assertThat(ledger.reassert("member-a", List.of(new Grant("run", "member-a", B)))).isOne();
+    assertThat(ledger.dispatch()).containsExactly(new Grant("waits", "member-b", A));
+    assertThat(ledger.snapshot().inFlight(A)).isOne();
+    assertThat(ledger.snapshot().inFlight(B)).isOne();
+    // a re-assert of where it already is changes nothing
+    assertThat(ledger.reassert("member-a", List.of(new Grant("run", "member-a", B)))).isZero();
+  }
 }

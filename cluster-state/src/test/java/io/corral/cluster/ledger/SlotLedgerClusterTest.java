@@ -40,6 +40,7 @@ class SlotLedgerClusterTest {
   void aSlotFreedThroughOneMemberIsGrantedToATicketQueuedThroughTheOtherAndTheLedgerTellsItsMember() {
     SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
     SlotLedger onB = new SlotLedger(members.get(1).hazelcast(), onA.pool());
+    join(onA.found(true));
     String a = members.get(0).localId().toString();
     String b = members.get(1).localId().toString();
     List<Grant> told = new CopyOnWriteArrayList<>();
@@ -72,6 +73,7 @@ class SlotLedgerClusterTest {
   void aTicketWithANoticeAddressIsAlsoToldByADatagramFromTheLedgersOwner() throws Exception {
     SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
     SlotLedger onB = new SlotLedger(members.get(1).hazelcast(), onA.pool());
+    join(onA.found(true));
     String a = members.get(0).localId().toString();
     String b = members.get(1).localId().toString();
     try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
@@ -88,7 +90,8 @@ class SlotLedgerClusterTest {
       join(onA.release("d1"));
       DatagramPacket packet = new DatagramPacket(new byte[GrantDatagram.MAX_BYTES], GrantDatagram.MAX_BYTES);
       socket.receive(packet);
-      Grant told = GrantDatagram.decode(Arrays.copyOf(packet.getData(), packet.getLength()));
+      Grant told = GrantDatagram.decode(Arrays.copyOf(packet.getData(), packet.getLength()),
+          members.get(1).noticeSigner().orElseThrow());
       assertThat(told).isEqualTo(new Grant("d2", b, "be"));
     }
   }
@@ -96,6 +99,7 @@ class SlotLedgerClusterTest {
   @Test
   void anAcquireOrReleaseRetriedWithTheSameIdChangesNothingTheSecondTime() {
     SlotLedger ledger = new SlotLedger(members.get(1).hazelcast(), "pool-" + System.nanoTime());
+    join(ledger.found(true));
     String m = members.get(1).localId().toString();
     join(ledger.setCapacity("be", 1, true));
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
@@ -119,6 +123,7 @@ class SlotLedgerClusterTest {
   void anOldLeadersActionsAreFencedOnceANewLeaderClaimedTheLedger() {
     SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
     SlotLedger onB = new SlotLedger(members.get(1).hazelcast(), onA.pool());
+    join(onA.found(true));
     String a = members.get(0).localId().toString();
     String b = members.get(1).localId().toString();
     LeaderTerm old = join(onA.claimLeadership(a));
@@ -136,5 +141,71 @@ class SlotLedgerClusterTest {
     assertThat(snap.inFlight("be")).isOne();
     assertThat(snap.backends()).singleElement().satisfies(l -> assertThat(l.available()).isTrue());
     assertThat(join(onB.setCapacity("be", 2, true, next)).outcome()).isNotEqualTo(ReleaseResult.Outcome.FENCED);
+  }
+
+  @Test
+  void aLedgerEntryWipedUnderRunningLeasesGrantsNothingUntilEveryMemberHasPutItsLeasesBack() {
+    SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
+    SlotLedger onB = new SlotLedger(members.get(1).hazelcast(), onA.pool());
+    String a = members.get(0).localId().toString();
+    String b = members.get(1).localId().toString();
+    String incarnation = join(onA.found(true));
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 2));
+    join(onA.setCapacity("be", 2, true));
+    assertThat(join(onA.acquire(new AcquireRequest("run-a", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+        .outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
+    assertThat(join(onB.acquire(new AcquireRequest("run-b", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+        .outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
+
+    // someone deletes the entry: the two running requests are forgotten
+    members.get(0).hazelcast().getMap(SlotLedger.MAP_NAME).delete(onA.pool());
+    // the next request finds the slots free-looking, but the new incarnation grants nothing yet
+    AcquireResult next = join(onB.acquire(new AcquireRequest("next", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)));
+    assertThat(next.outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
+    LedgerSnapshot rebuilding = join(onA.snapshot());
+    assertThat(rebuilding.rebuilding()).isTrue();
+    assertThat(rebuilding.incarnation()).isNotEqualTo(incarnation).isNotEmpty();
+    assertThat(join(onA.holdingsOf(a)).awaitingYou()).isTrue();
+
+    // both members put back what runs; the ledger opens, with both slots taken: "next" still waits
+    join(onA.reassert(a, List.of(new Grant("run-a", a, "be"))));
+    assertThat(join(onA.snapshot()).rebuilding()).isTrue();
+    join(onB.reassert(b, List.of(new Grant("run-b", b, "be"))));
+    LedgerSnapshot open = join(onA.snapshot());
+    assertThat(open.rebuilding()).isFalse();
+    assertThat(open.inFlight("be")).isEqualTo(2);
+    assertThat(open.queueDepth()).isOne();
+    // a slot frees: now "next" gets it
+    assertThat(join(onA.release("run-a")).grants()).containsExactly(new Grant("next", b, "be"));
+  }
+
+  @Test
+  void aRebuildWhoseMembersNeverAnswerEndsWhenItsWaitIsOver() {
+    SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
+    String a = members.get(0).localId().toString();
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
+    // no found(): the first operation meets a missing entry, which it takes for a lost one
+    assertThat(join(onA.acquire(new AcquireRequest("w", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+        .outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
+    SlotLedger later = new SlotLedger(members.get(0).hazelcast(), onA.pool(),
+        () -> java.time.Instant.now().plus(SlotLedger.REBUILD_WAIT));
+    assertThat(join(later.tick()).grants()).containsExactly(new Grant("w", a, "be"));
+  }
+
+  @Test
+  void aValueInTheLedgerEntryThatIsNotALedgerIsTreatedAsLost() {
+    SlotLedger onA = new SlotLedger(members.get(0).hazelcast(), "pool-" + System.nanoTime());
+    String a = members.get(0).localId().toString();
+    members.get(0).hazelcast().getMap(SlotLedger.MAP_NAME).set(onA.pool(), "not a ledger");
+    assertThat(join(onA.found(false))).isNotEmpty();
+    assertThat(join(onA.snapshot()).rebuilding()).isTrue();
+    join(onA.reassert(a, List.of()));
+    List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
+    // this cluster has two members; the other one has not re-asserted yet
+    assertThat(join(onA.acquire(new AcquireRequest("x", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+        .outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
+    join(new SlotLedger(members.get(1).hazelcast(), onA.pool()).reassert(members.get(1).localId().toString(),
+        List.of()));
+    assertThat(join(onA.snapshot()).inFlight("be")).isOne();
   }
 }

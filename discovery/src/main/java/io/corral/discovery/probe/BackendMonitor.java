@@ -134,6 +134,11 @@ public final class BackendMonitor {
       return listRpcServer(spec);
     }
     return fingerprinter.probe(spec.id(), spec.kind()).compose(fp -> {
+      if (specs.get(spec.id().value()) != spec) {
+        // unwatched or forgotten (removed through the admin API, say) while the probe ran: publishing now would
+        // bring it back into the shared table
+        return Future.succeededFuture();
+      }
       BackendState next = toState(spec, fp);
       BackendState before = registry.get(spec.id().value()).orElse(null);
       if (before != null && sameContent(before, next)) {

@@ -3,6 +3,7 @@ package io.corral.discovery.rpc;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.corral.cluster.HostPort;
+import io.corral.cluster.SharedEntries;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -53,6 +54,7 @@ public final class CoordinatorWatch {
   private final Vertx vertx;
   private final CoordinatorDetector detector;
   private final IMap<String, Seen> shared;
+  private final SharedEntries<Seen> entries = new SharedEntries<>(MAP_NAME, Seen.class);
   private final String member;
   private final Duration interval;
   private final InstantSource clock;
@@ -119,7 +121,7 @@ public final class CoordinatorWatch {
   /** Every coordinator any member saw lately. Reads the shared map on a worker thread. */
   public Future<List<Seen>> all() {
     return vertx.executeBlocking(() -> {
-      List<Seen> list = new ArrayList<>(shared.values());
+      List<Seen> list = new ArrayList<>(entries.loadAll(shared).values());
       list.sort((a, b) -> a.member().equals(b.member()) ? Long.compare(a.pid(), b.pid())
           : a.member().compareTo(b.member()));
       return list;

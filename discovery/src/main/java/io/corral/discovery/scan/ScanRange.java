@@ -1,11 +1,11 @@
 package io.corral.discovery.scan;
 
 import inet.ipaddr.AddressStringException;
-import inet.ipaddr.AddressStringParameters.RangeParameters;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
 import inet.ipaddr.ipv4.IPv4Address;
+import io.corral.cluster.trust.AddressRanges;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,7 +28,7 @@ public record ScanRange(String cidr, IPv4Address firstHost, IPv4Address lastHost
    * Plain dotted quads with an optional prefix length only: no wildcards, ranges, masks or inet_aton forms,
    * which would let a typo widen a scan. IPv6 is parsed so that it can be refused by name.
    */
-  private static final IPAddressStringParameters STRICT = strictParameters();
+  private static final IPAddressStringParameters STRICT = AddressRanges.strictParameters();
 
   public ScanRange {
     Objects.requireNonNull(cidr, "cidr");
@@ -123,15 +123,6 @@ public record ScanRange(String cidr, IPv4Address firstHost, IPv4Address lastHost
   boolean scans(IPv4Address host) {
     long value = host.longValue();
     return value >= firstHost.longValue() && value <= lastHost.longValue();
-  }
-
-  private static IPAddressStringParameters strictParameters() {
-    IPAddressStringParameters.Builder builder = new IPAddressStringParameters.Builder()
-        .allowEmpty(false).allowAll(false).allowPrefixOnly(false).allowSingleSegment(false).allowMask(false)
-        .allow_inet_aton(false).allowWildcardedSeparator(false).setRangeOptions(RangeParameters.NO_RANGE);
-    // 010.0.0.1 reads as octal to some tools and decimal to others; refuse rather than pick one.
-    builder.getIPv4AddressParametersBuilder().allowLeadingZeros(false);
-    return builder.toParams();
   }
 
   @Override

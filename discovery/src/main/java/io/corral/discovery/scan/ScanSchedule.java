@@ -121,7 +121,14 @@ public final class ScanSchedule {
         log.debug("event=scan_status_unreadable error={}", read.cause().toString());
         return;
       }
-      ScanStatus last = read.result();
+      ScanStatus last;
+      try {
+        last = read.result();
+      } catch (ClassCastException foreign) {
+        // written by a member of another build: scan as if there were no record (the next run rewrites it)
+        log.warn("event=scan_status_unreadable error={}", foreign.toString());
+        last = null;
+      }
       if (!adopted) {
         adopted = true;
         adopt(last);

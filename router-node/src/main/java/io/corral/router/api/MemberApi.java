@@ -159,7 +159,17 @@ public final class MemberApi {
             .put("byModel", new JsonObject(new java.util.TreeMap<String, Object>(ledgerView.depthByModel())))
             .put("arrivals", ledgerView.nextSeq())
             .put("error", ctx.get("ledgerError")))
+        .put("ledger", new JsonObject().put("incarnation", ledgerView.incarnation())
+            .put("rebuilding", ledgerView.rebuilding()))
+        .put("security", securityJson())
         .put("scan", scanJson(scan)));
+  }
+
+  /** How this member guards the cluster: whether member connections prove the secret, and what it refused. */
+  private JsonObject securityJson() {
+    return new JsonObject().put("clusterSecret", member.checksSecret())
+        .put("memberAllow", new JsonArray(member.settings().trust().memberAllow().describe()))
+        .put("refusedMemberConnections", member.refusedConnections());
   }
 
   /** The backend's own timeouts in ms; absent ones follow the member's global settings. */

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     description = {
         "A peer-coordinated router cluster for local LLM fleets (Ollama, llama-server).",
         "Run members with 'corral start', try everything on loopback with 'corral demo'."},
-    subcommands = {StartCommand.class, DemoCommand.class, SimCommand.class, BackendCommand.class,
+    subcommands = {StartCommand.class, DemoCommand.class, SimCommand.class, BackendCommand.class, SecretCommand.class,
         CommandLine.HelpCommand.class})
 public final class CorralCommand implements Runnable {
 

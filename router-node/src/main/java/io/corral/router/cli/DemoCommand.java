@@ -1,5 +1,6 @@
 package io.corral.router.cli;
 
+import io.corral.cluster.trust.ClusterSecret;
 import io.corral.router.RouterNode;
 import io.corral.router.config.ConfigLoader;
 import io.corral.router.config.RouterConfig;
@@ -9,6 +10,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,6 +90,8 @@ public final class DemoCommand implements Callable<Integer> {
       stopped.countDown();
     }, "demo-shutdown"));
 
+    // the demo's members share a fresh secret, as members on a LAN must: the handshake runs in every demo
+    String secret = ClusterSecret.generate(new SecureRandom()).toText();
     int nextPort = port;
     for (int i = 0; i < members; i++) {
       nextPort = firstFreePort(nextPort);
@@ -95,6 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
       flags.put("port", Integer.toString(nextPort));
       flags.put("hazelcastPort", Integer.toString(hazelcastPort));
       flags.put("clusterName", clusterName);
+      flags.put("clusterSecret", secret);
       flags.put("join", join);
       flags.put("backends", backendFlags);
       flags.put("eventLoops", "1");

@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
         "Examples:",
         "  corral start --backend http://127.0.0.1:11434 --backend 'http://127.0.0.1:8081;slots=4'",
         "  corral start --port 8001 --hazelcast-port 5702 --join 127.0.0.1:5701,127.0.0.1:5702",
-        "  corral start --host 0.0.0.0 --advertise 192.0.2.10 --join 192.0.2.11:5701   (serve the LAN)"})
+        "  corral secret new --out /etc/corral/cluster.secret   (once; copy it to every member's host)",
+        "  corral start --host 0.0.0.0 --advertise 192.0.2.10 --join 192.0.2.11:5701 \\",
+        "      --cluster-secret-file /etc/corral/cluster.secret   (serve the LAN)"})
 public final class StartCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file (env CORRAL_CONFIG).")
@@ -50,6 +52,20 @@ public final class StartCommand implements Callable<Integer> {
   @Option(names = "--cluster-name", paramLabel = "NAME", description = "Only members with the same name form a "
       + "cluster. Default corral.")
   String clusterName;
+
+  @Option(names = "--cluster-secret-file", paramLabel = "FILE", description = "The cluster secret (make one with "
+      + "'corral secret new'; the same file on every member). Every member connection proves it, both ways. Required "
+      + "when the cluster interface is not loopback. Or CORRAL_CLUSTER_SECRET with the secret itself.")
+  String clusterSecretFile;
+
+  @Option(names = "--member-allow", paramLabel = "CIDR", split = ",", description = "Members may connect only from "
+      + "(and to) these addresses or ranges (repeatable or comma list), checked before the secret. Default: any.")
+  List<String> memberAllow;
+
+  @Option(names = "--insecure-cluster", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      description = "Run a cluster without a secret on a non-loopback interface: anyone who reaches the cluster port "
+          + "can join it, read and change everything. Default false.")
+  String insecureCluster;
 
   @Option(names = "--hazelcast-port", paramLabel = "PORT", description = "First Hazelcast port to try (the next "
       + "free one up is used if taken). Default 5701.")
@@ -251,6 +267,9 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "advertise", advertise);
     put(m, "interface", hazelcastInterface);
     put(m, "clusterName", clusterName);
+    put(m, "clusterSecretFile", clusterSecretFile);
+    put(m, "memberAllow", memberAllow);
+    put(m, "insecureCluster", insecureCluster);
     put(m, "hazelcastPort", hazelcastPort);
     put(m, "join", join);
     put(m, "multicast", multicast);

@@ -50,6 +50,11 @@ public final class ConfigLoader {
       new Setting("advertise", "", Values::string),
       new Setting("interface", "", Values::string),
       new Setting("clusterName", "corral", Values::string),
+      new Setting("clusterSecretFile", "", Values::string),
+      // the secret itself: env CORRAL_CLUSTER_SECRET or the config file, never a flag (flags show in ps)
+      new Setting("clusterSecret", "", ConfigLoader::secretText),
+      new Setting("memberAllow", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
+      new Setting("insecureCluster", false, Values::bool),
       new Setting("hazelcastPort", 5701, Values::port),
       new Setting("join", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("multicast", false, Values::bool),
@@ -155,8 +160,9 @@ public final class ConfigLoader {
     }
     @SuppressWarnings("unchecked")
     List<String> join = (List<String>) merged.get("join");
+    RouterConfig config;
     try {
-      return new RouterConfig((String) merged.get("host"), (int) merged.get("port"),
+      config = new RouterConfig((String) merged.get("host"), (int) merged.get("port"),
           emptyToNull((String) merged.get("advertise")), emptyToNull((String) merged.get("interface")),
           (String) merged.get("clusterName"),
           (int) merged.get("hazelcastPort"), join, (boolean) merged.get("multicast"), backends,
@@ -171,10 +177,16 @@ public final class ConfigLoader {
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
           (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
           (Duration) merged.get("coldWait"), (boolean) merged.get("stickyConversations"),
-          (List<String>) merged.get("corsOrigins"));
+          (List<String>) merged.get("corsOrigins"), ClusterTrustLoader.load(merged));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+    try {
+      config.trust().checkExposure(config.clusterBindAddress(), config.multicast());
+    } catch (IllegalStateException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    return config;
   }
 
   @SuppressWarnings("unchecked")
@@ -277,8 +289,10 @@ public final class ConfigLoader {
       // YAML is a superset of JSON, so one parser reads both
       tree = YAML.readValue(Files.readString(file), Object.class);
     } catch (JsonProcessingException e) {
-      throw new ConfigException("config file " + file + " is not valid YAML/JSON: "
-          + e.getOriginalMessage() + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
+      // the parser's own message quotes the offending line on its next lines; that line may hold a secret
+      String problem = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
+      throw new ConfigException("config file " + file + " is not valid YAML/JSON: " + problem
+          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
     }
@@ -312,6 +326,17 @@ public final class ConfigLoader {
       }
     }
     return null;
+  }
+
+  /** The cluster secret as text: a string, or a list of keys (current first), as a file would hold them. */
+  private static Object secretText(Object raw) {
+    if (raw instanceof List<?> keys) {
+      return String.join("\n", keys.stream().map(Values::string).toList());
+    }
+    if (raw instanceof Map<?, ?>) {
+      throw new IllegalArgumentException("the cluster secret must be text or a list of keys");
+    }
+    return Values.string(raw);
   }
 
   private static Object backends(Object raw) {

@@ -1,6 +1,7 @@
 package io.corral.router.config;
 
 import io.corral.cluster.ledger.Strategy;
+import io.corral.cluster.trust.ClusterTrust;
 import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.scan.ScanPlan;
@@ -56,6 +57,8 @@ import java.util.Objects;
  *                          its last turn ran on while that has a free slot, where its prompt is still cached
  * @param corsOrigins       web origins (besides pages on this machine) whose pages may call the model APIs from a
  *                          browser; {@code *} for any
+ * @param trust             who may join the cluster: the cluster secret, the member allow-list, and whether the
+ *                          operator accepted a cluster without a secret beyond loopback
  */
 public record RouterConfig(
     String host,
@@ -93,7 +96,8 @@ public record RouterConfig(
     int coldLoadsPerBackend,
     Duration coldWait,
     boolean stickyConversations,
-    List<String> corsOrigins) {
+    List<String> corsOrigins,
+    ClusterTrust trust) {
 
   public RouterConfig {
     corsOrigins = List.copyOf(corsOrigins);
@@ -144,6 +148,7 @@ public record RouterConfig(
       throw new ConfigException("maxRetries must be 0-10, got " + maxRetries);
     }
     Objects.requireNonNull(dashboard, "dashboard");
+    Objects.requireNonNull(trust, "trust");
   }
 
   /** The leader's dashboard port (0: none). */
@@ -182,6 +187,6 @@ public record RouterConfig(
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
         bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait, stickyConversations,
-        corsOrigins);
+        corsOrigins, trust);
   }
 }

@@ -2,6 +2,7 @@ package io.corral.router.routing;
 
 import io.corral.cluster.ledger.Grant;
 import io.corral.cluster.ledger.GrantDatagram;
+import io.corral.cluster.trust.NoticeSigner;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.datagram.DatagramSocket;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * free port. The ledger's owner sends a notice here the moment a queued ticket of this member gets a slot, and
  * the socket's event loop hands it to the {@link LedgerSelector} without passing through Hazelcast's threads.
  *
- * <p>A notice only counts for a ticket this member is waiting on, for a backend that was one of the request's
- * candidates; anything else is dropped. Ticket ids are random UUIDs that never leave the cluster.
+ * <p>A notice only counts when it carries the cluster's signature ({@link NoticeSigner}), for a ticket this member is
+ * waiting on, for a backend that was one of the request's candidates; anything else is dropped. Members without a
+ * cluster secret open no such socket.
  */
 public final class GrantDatagrams implements AutoCloseable {
 
@@ -36,9 +38,10 @@ public final class GrantDatagrams implements AutoCloseable {
    * sends to (an IP literal: the member's Hazelcast address).
    */
   public static Future<GrantDatagrams> open(Vertx vertx, String bindHost, String advertisedIp, int preferredPort,
-      Consumer<Grant> onGrant) {
-    return listen(vertx, bindHost, preferredPort, onGrant)
-        .recover(err -> preferredPort == 0 ? Future.failedFuture(err) : listen(vertx, bindHost, 0, onGrant))
+      NoticeSigner signer, Consumer<Grant> onGrant) {
+    return listen(vertx, bindHost, preferredPort, signer, onGrant)
+        .recover(err -> preferredPort == 0 ? Future.failedFuture(err)
+            : listen(vertx, bindHost, 0, signer, onGrant))
         .map(s -> {
           String address = advertisedIp + ":" + s.localAddress().port();
           log.info("event=grant_datagrams_listening address={}", address);
@@ -46,10 +49,11 @@ public final class GrantDatagrams implements AutoCloseable {
         });
   }
 
-  private static Future<DatagramSocket> listen(Vertx vertx, String bindHost, int port, Consumer<Grant> onGrant) {
+  private static Future<DatagramSocket> listen(Vertx vertx, String bindHost, int port, NoticeSigner signer,
+      Consumer<Grant> onGrant) {
     DatagramSocket s = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
     s.handler(packet -> {
-      Grant g = GrantDatagram.decode(packet.data().getBytes());
+      Grant g = GrantDatagram.decode(packet.data().getBytes(), signer);
       if (g != null) {
         onGrant.accept(g);
       }

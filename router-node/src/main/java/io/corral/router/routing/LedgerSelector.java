@@ -62,6 +62,11 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private final Map<String, Long> ended = new ConcurrentHashMap<>();
   private final SplittableRandom random = new SplittableRandom();
   private long reconcileTimer = -1;
+  /** The ledger incarnation this member last saw ("" before its first reconciliation). */
+  private volatile String knownIncarnation = "";
+  private final AtomicBoolean resetScheduled = new AtomicBoolean();
+  /** The timer that ends a rebuild, set by the last reset (guarded by this). */
+  private long tickTimer = -1;
 
   /**
    * @param localMemberId this member's current UUID (it changes when the member merges into another cluster)
@@ -149,16 +154,38 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   /**
-   * After a split-brain merge (this member now has a new UUID) or a lost ledger partition: listen for grants
-   * under the current UUID, put this member's running requests back into the ledger, and queue its waiting ones
-   * again (same ticket ids, so nothing is counted twice).
+   * After a split-brain merge (this member now has a new UUID) or a lost or remade ledger entry. Called from
+   * Hazelcast's event threads, sometimes several times in a row (an entry removed, then made again): the work runs
+   * once per burst, on a worker thread, one at a time ({@link #resetNow}).
    */
   public void onClusterReset() {
+    if (resetScheduled.compareAndSet(false, true)) {
+      vertx.executeBlocking(() -> {
+        resetScheduled.set(false);
+        resetNow();
+        return null;
+      }, false).onFailure(err -> log.warn("event=reassert_failed error={}", err.toString()));
+    }
+  }
+
+  /**
+   * Listens for grants under the current UUID, queues this member's waiting requests again (same ticket ids, so
+   * nothing is counted twice), then puts its running requests back into the ledger. In that order, from this
+   * thread, so a rebuilding ledger has this member's whole queue before the re-assert tells it this member is done;
+   * and a timer ends the rebuild when its wait is over, should nothing else.
+   */
+  private synchronized void resetNow() {
     String now = localMemberId.get();
     if (!now.equals(subscribedAs)) {
       notifier.close();
       notifier.subscribe(now, this::onGrant);
       subscribedAs = now;
+    }
+    for (Pending p : List.copyOf(pending.values())) {
+      if (p.waiting() && p.acquire != null) {
+        p.acquire = p.acquire.forMember(now);
+        submit(p);
+      }
     }
     List<Lease> running = new ArrayList<>();
     List<Grant> held = new ArrayList<>();
@@ -180,12 +207,19 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         running.stream().filter(l -> l.released.get()).forEach(l -> releaseId(l.id));
       }
     });
-    for (Pending p : List.copyOf(pending.values())) {
-      if (p.waiting() && p.acquire != null) {
-        p.acquire = p.acquire.forMember(now);
-        p.ctx.runOnContext(v -> submit(p));
-      }
+    if (tickTimer >= 0) {
+      vertx.cancelTimer(tickTimer);
     }
+    tickTimer = vertx.setTimer(SlotLedger.REBUILD_WAIT.toMillis() + 250, id -> tick());
+  }
+
+  /** Ends a rebuild whose wait is over (the ledger decides, by the cluster's clock) and hands out what it grants. */
+  private void tick() {
+    HazelcastCompletions.whenDone(ledger.tick(), (res, err) -> {
+      if (err == null) {
+        deliver(res.grants());
+      }
+    });
   }
 
   private void onAcquired(Pending p, AcquireResult r) {
@@ -359,13 +393,19 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   void reconcile() {
     long horizon = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
     ended.values().removeIf(t -> t < horizon);
+    long asked = System.nanoTime();
     ledger.holdingsOf(localMemberId.get()).whenComplete((MemberHoldings h, Throwable err) -> {
       if (err != null) {
         log.debug("event=reconcile_failed error={}", err.toString());
         return;
       }
-      reconcileWith(h);
+      reconcileWith(h, asked);
     });
+  }
+
+  /** As {@link #reconcileWith(MemberHoldings, long)} for a read asked for now. */
+  void reconcileWith(MemberHoldings h) {
+    reconcileWith(h, System.nanoTime());
   }
 
   /**
@@ -373,7 +413,24 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
    * predates whatever happened here since, so an id is an orphan only if this member has never heard of it or
    * has long forgotten it; see {@link #knownHere}.
    */
-  void reconcileWith(MemberHoldings h) {
+  void reconcileWith(MemberHoldings h, long askedNanos) {
+    String seen = knownIncarnation;
+    knownIncarnation = h.incarnation();
+    boolean holdsAnything = !active.isEmpty() || !pending.isEmpty();
+    if (h.awaitingYou() || (!seen.isEmpty() && !seen.equals(h.incarnation()))
+        || (h.incarnation().isEmpty() && holdsAnything)) {
+      // the ledger was made again (or is gone) since this member last looked; an entry listener usually says so
+      // first, but a replaced entry sends no event this member listens to
+      log.warn("event=ledger_reset_detected seen={} now={} awaiting_us={} action=reassert_leases", seen,
+          h.incarnation(), h.awaitingYou());
+      onClusterReset();
+      return;
+    }
+    if (h.rebuilding()) {
+      // every member asks again while a rebuild lasts: one whose timer came too early is not the only chance
+      tick();
+    }
+    reassertMisplaced(h, askedNanos);
     for (Grant g : h.leases()) {
       String id = g.ticketId();
       Pending p = pending.get(id);
@@ -393,6 +450,41 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
         cancelTicket(ticket);
       }
     }
+  }
+
+  /**
+   * A request that runs here on one backend while the ledger has it on another, or still waiting: the grant it runs
+   * on came from an earlier ledger incarnation, after the request had been queued again. Only requests that began
+   * running before the ledger was read count (the ledger grants before a request runs, so for those the read cannot
+   * be merely stale). They are re-asserted where they run: the ledger moves the lease, or takes the ticket out of
+   * its queue, and hands out the slot left behind.
+   */
+  private void reassertMisplaced(MemberHoldings h, long askedNanos) {
+    List<Lease> misplaced = new ArrayList<>();
+    for (Grant g : h.leases()) {
+      Lease l = active.get(g.ticketId());
+      if (l != null && l.runningSince < askedNanos && !l.released.get() && !l.backend.id().equals(g.backendId())) {
+        misplaced.add(l);
+      }
+    }
+    for (String ticket : h.waiting()) {
+      Lease l = active.get(ticket);
+      if (l != null && l.runningSince < askedNanos && !l.released.get()) {
+        misplaced.add(l);
+      }
+    }
+    if (misplaced.isEmpty()) {
+      return;
+    }
+    String me = localMemberId.get();
+    log.warn("event=misplaced_leases_reasserted count={}", misplaced.size());
+    ledger.reassert(me, misplaced.stream().map(l -> new Grant(l.id, me, l.backend.id())).toList(),
+        misplaced.stream().map(l -> l.model).toList()).whenComplete((added, err) -> {
+          if (err == null) {
+            // one that ended while the re-assert was on its way: release it again (changes nothing if done)
+            misplaced.stream().filter(l -> l.released.get()).forEach(l -> releaseId(l.id));
+          }
+        });
   }
 
   /**
@@ -478,6 +570,8 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     final BackendState backend;
     final long arrivalSeq;
     final String model;
+    /** When it began running here (nanoTime): after the ledger granted it. */
+    final long runningSince = System.nanoTime();
     final AtomicBoolean released = new AtomicBoolean();
 
     Lease(String id, BackendState backend, long arrivalSeq, String model) {

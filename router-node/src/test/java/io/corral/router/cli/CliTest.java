@@ -1,12 +1,16 @@
 package io.corral.router.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.corral.cluster.trust.ClusterSecret;
 import io.corral.router.config.RouterConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,12 +74,73 @@ class CliTest {
   void startFlagsFeedTheSameSettingsAsEnvAndFile() {
     StartCommand cmd = new StartCommand();
     new CommandLine(cmd).parseArgs("--port", "8123", "--backend", "http://127.0.0.1:11434;slots=3",
-        "--join", "127.0.0.1:5701,127.0.0.1:5702", "--multicast");
+        "--join", "127.0.0.1:5701,127.0.0.1:5702", "--multicast", "--insecure-cluster");
     RouterConfig c = cmd.resolve(Map.of("CORRAL_PORT", "9999", "CORRAL_CLUSTER_NAME", "lab"));
     assertThat(c.port()).isEqualTo(8123);
     assertThat(c.clusterName()).isEqualTo("lab");
     assertThat(c.join()).containsExactly("127.0.0.1:5701", "127.0.0.1:5702");
     assertThat(c.multicast()).isTrue();
     assertThat(c.backends()).singleElement().satisfies(b -> assertThat(b.slots()).isEqualTo(3));
+  }
+
+  @Test
+  void aClusterInterfaceBeyondLoopbackWithoutASecretIsOneErrorLineThatSaysHowToMakeOne() {
+    Run r = run("start", "--interface", "192.0.2.10");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().lines().toList()).hasSize(1);
+    assertThat(r.err()).contains("192.0.2.10", "corral secret new", "--cluster-secret-file", "--insecure-cluster");
+    StartCommand multicast = new StartCommand();
+    new CommandLine(multicast).parseArgs("--multicast");
+    assertThatThrownBy(() -> multicast.resolve(Map.of()))
+        .hasMessageContaining("multicast");
+  }
+
+  @Test
+  void theSecretComesFromAFileOrTheEnvironmentAndNeverAppearsInAnError(@TempDir Path dir) throws Exception {
+    Path secret = dir.resolve("cluster.secret");
+    Run made = run("secret", "new", "--out", secret.toString());
+    assertThat(made.exit()).isZero();
+    assertThat(made.out()).contains("--cluster-secret-file " + secret);
+    assertThat(Files.getPosixFilePermissions(secret)).containsExactlyInAnyOrder(
+        PosixFilePermission.OWNER_READ,
+        PosixFilePermission.OWNER_WRITE);
+    StartCommand fromFile = new StartCommand();
+    new CommandLine(fromFile).parseArgs("--interface", "192.0.2.10", "--cluster-secret-file", secret.toString());
+    RouterConfig c = fromFile.resolve(Map.of());
+    assertThat(c.trust().secured()).isTrue();
+    String text = Files.readString(secret);
+    assertThat(new StartCommand().resolve(Map.of("CORRAL_CLUSTER_SECRET", text)).trust().secret().clusterId())
+        .isEqualTo(c.trust().secret().clusterId());
+    Run tooShort = run("start", "--cluster-secret-file", write(dir, "short", "hunter2"));
+    assertThat(tooShort.exit()).isEqualTo(2);
+    assertThat(tooShort.err()).contains("too short").doesNotContain("hunter2");
+    Run missing = run("start", "--cluster-secret-file", dir.resolve("nope").toString());
+    assertThat(missing.err()).contains("does not exist", "corral secret new");
+  }
+
+  private static String write(Path dir, String name, String content) throws IOException {
+    Path f = dir.resolve(name);
+    Files.writeString(f, content);
+    return f.toString();
+  }
+
+  @Test
+  void aSecretRotatesInTwoStepsAndKeepsItsCluster(@TempDir Path dir) throws Exception {
+    Path secret = dir.resolve("cluster.secret");
+    assertThat(run("secret", "new", "--out", secret.toString()).exit()).isZero();
+    String id = ClusterSecret.parse(Files.readString(secret)).clusterId();
+    assertThat(run("secret", "new", "--out", secret.toString()).err()).contains("exists", "corral secret rotate");
+    Run rotated = run("secret", "rotate", secret.toString());
+    assertThat(rotated.exit()).isZero();
+    assertThat(rotated.out()).contains("one at a time", "corral secret finish");
+    ClusterSecret rolling = ClusterSecret.parse(
+        Files.readString(secret));
+    assertThat(rolling.keyCount()).isEqualTo(2);
+    assertThat(rolling.clusterId()).isEqualTo(id);
+    assertThat(run("secret", "rotate", secret.toString()).err()).contains("finish it first");
+    assertThat(run("secret", "finish", secret.toString()).exit()).isZero();
+    assertThat(ClusterSecret.parse(Files.readString(secret)).keyCount()).isOne();
+    Run printed = run("secret", "new");
+    assertThat(printed.out()).contains(ClusterSecret.TOKEN_PREFIX);
   }
 }

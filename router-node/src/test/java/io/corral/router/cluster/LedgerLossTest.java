@@ -48,9 +48,9 @@ class LedgerLossTest {
 
   @Test
   void theSurvivorsReassertTheirRunningRequestsIntoTheRebuiltLedger() throws Exception {
-    // streams of about 3 s, 2 slots
+    // streams of about 6 s, 2 slots: they must outlast noticing the crash, which takes longer on a busy machine
     SimulatedBackend sim = cluster.sim(SimBackendOptions.ollama("llama3").withSlots(2).withTokensPerSecond(20)
-        .withDefaultTokens(60));
+        .withDefaultTokens(120));
     RouterNode a = cluster.member(List.of(sim.url() + ";slots=2"));
     RouterNode b = cluster.member(List.of(sim.url() + ";slots=2"));
     await().atMost(Duration.ofSeconds(10)).until(() -> b.backends().all().stream().anyMatch(x -> x.isUp()));

@@ -47,6 +47,7 @@ class LedgerSelectorTest {
         List.of("127.0.0.1:" + port)), new MemberIdentity("m", "http://127.0.0.1:9", 0));
     vertx = Vertx.vertx();
     ledger = new SlotLedger(member.hazelcast(), "pool-" + UUID.randomUUID());
+    ledger.found(true).toCompletableFuture().join();
     notifier = GrantNotifier.of(member.hazelcast());
     // reconciliation is driven by hand here
     selector = new LedgerSelector(vertx, ledger, notifier, () -> member.localId().toString(),
