@@ -2,6 +2,7 @@ package io.corral.cluster;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.nio.serialization.compact.CompactSerializer;
 import io.corral.cluster.leader.LeaderElection;
 import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.trust.NoticeSigner;
@@ -40,9 +41,18 @@ public final class CorralMember implements AutoCloseable {
    *                               message says how to fix it), or the member handshake cannot be installed
    */
   public static CorralMember start(ClusterSettings settings, MemberIdentity identity) {
+    return start(settings, identity, List.of());
+  }
+
+  /**
+   * As {@link #start(ClusterSettings, MemberIdentity)}, with the serializers of values that other modules share
+   * through the cluster (discovery's), registered with cluster-state's own.
+   */
+  public static CorralMember start(ClusterSettings settings, MemberIdentity identity,
+      List<CompactSerializer<?>> moreSerializers) {
     settings.trust().checkExposure(settings.bindHost(), settings.multicast());
-    HazelcastInstance hz = TrustedMembers.start(MemberConfigFactory.build(settings, identity), settings.trust(),
-        InstantSource.system());
+    HazelcastInstance hz = TrustedMembers.start(MemberConfigFactory.build(settings, identity, moreSerializers),
+        settings.trust(), InstantSource.system());
     CorralMember member = new CorralMember(hz, settings);
     log.info("event=cluster_joined cluster={} member={} address={} members={} leader={} secret={} member_allow={}",
         settings.effectiveClusterName(), member.localId(), hz.getCluster().getLocalMember().getAddress(),

@@ -9,12 +9,14 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.config.TcpIpConfig;
+import com.hazelcast.nio.serialization.compact.CompactSerializer;
 import io.corral.cluster.apps.AppRegistry;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.events.EventStream;
 import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerSerialization;
 import io.corral.cluster.trust.NoticeSigner;
+import io.corral.cluster.wire.SharedValueSerializers;
 import io.corral.cluster.ledger.SlotLedger;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +47,10 @@ final class MemberConfigFactory {
   private MemberConfigFactory() {}
 
   static Config build(ClusterSettings s, MemberIdentity identity) {
+    return build(s, identity, List.of());
+  }
+
+  static Config build(ClusterSettings s, MemberIdentity identity, List<CompactSerializer<?>> moreSerializers) {
     Config c = new Config();
     c.setClusterName(s.effectiveClusterName());
     c.setInstanceName("corral-" + identity.name().replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + System.nanoTime());
@@ -96,6 +102,7 @@ final class MemberConfigFactory {
     c.addMapConfig(new MapConfig(BackendRegistry.MAP_NAME).setBackupCount(1));
     c.getSerializationConfig().addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization());
     AppRegistry.configure(c);
+    SharedValueSerializers.register(c, moreSerializers);
     c.getSerializationConfig().setJavaSerializationFilterConfig(javaSerializationFilter());
     // OBJECT: the ledger is changed in place by entry processors on every request; no deserialize per operation
     MapConfig ledger = new MapConfig(SlotLedger.MAP_NAME).setInMemoryFormat(InMemoryFormat.OBJECT)

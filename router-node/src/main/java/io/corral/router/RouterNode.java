@@ -15,6 +15,7 @@ import io.corral.cluster.ledger.SlotLedger;
 import io.corral.cluster.trust.ClusterTrust;
 import io.corral.dashboard.Dashboard;
 import io.corral.discovery.BackendSpec;
+import io.corral.discovery.DiscoverySerializers;
 import io.corral.discovery.admin.AdminBackendsWatcher;
 import io.corral.discovery.file.BackendsFileWatcher;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
@@ -197,7 +198,8 @@ public final class RouterNode implements AutoCloseable {
       String apiUrl = "http://" + name;
       handler.memberName = name;
 
-      member = CorralMember.start(cluster, new MemberIdentity(name, apiUrl, clock.millis()));
+      member = CorralMember.start(cluster, new MemberIdentity(name, apiUrl, clock.millis()),
+          DiscoverySerializers.all());
       BackendRegistry backends = new BackendRegistry(member.hazelcast()).start();
       BackendOverrides overrides = new BackendOverrides(member.hazelcast()).start();
       OpenCircuits circuits = new OpenCircuits(member.hazelcast(), clock).start();
