@@ -3,6 +3,7 @@ package io.corral.discovery;
 import io.corral.cluster.Durations;
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendTimeouts;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,9 +19,12 @@ import java.util.Map;
  * @param timeouts this backend's own connect / first-token / idle timeouts (zero: the members' global ones)
  * @param modelSlots how many of the slots one model may hold at once (an Ollama's {@code OLLAMA_NUM_PARALLEL},
  *     with {@code slots} the total over its loaded models), or null for no per-model limit
+ * @param forwardAuth clients' {@code Authorization} and {@code Cookie} headers are passed on to this backend
+ *     ({@code ;forward-auth}: one that checks them itself); by default they are dropped
+ * @param origin where the spec came from (the parsers say configured; the watchers say file, admin or scan)
  */
 public record BackendSpec(BackendId id, BackendKind kind, Integer slots, BackendTimeouts timeouts,
-    Integer modelSlots) {
+    Integer modelSlots, boolean forwardAuth, BackendOrigin origin) {
 
   public BackendSpec(BackendId id, BackendKind kind, Integer slots) {
     this(id, kind, slots, BackendTimeouts.DEFAULTS);
@@ -28,6 +32,15 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
 
   public BackendSpec(BackendId id, BackendKind kind, Integer slots, BackendTimeouts timeouts) {
     this(id, kind, slots, timeouts, null);
+  }
+
+  public BackendSpec(BackendId id, BackendKind kind, Integer slots, BackendTimeouts timeouts, Integer modelSlots) {
+    this(id, kind, slots, timeouts, modelSlots, false, BackendOrigin.CONFIGURED);
+  }
+
+  /** The same backend as it arrived from {@code newOrigin}. */
+  public BackendSpec withOrigin(BackendOrigin newOrigin) {
+    return new BackendSpec(id, kind, slots, timeouts, modelSlots, forwardAuth, newOrigin);
   }
 
   public BackendSpec {
@@ -45,6 +58,7 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
           + slots + "): model-slots is what one model may use of the slots");
     }
     timeouts = timeouts == null ? BackendTimeouts.DEFAULTS : timeouts;
+    origin = origin == null ? BackendOrigin.CONFIGURED : origin;
   }
 
   /**
@@ -65,8 +79,13 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
     long connect = 0;
     long firstToken = 0;
     long idle = 0;
+    boolean forwardAuth = false;
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim();
+      if (p.equalsIgnoreCase("forward-auth")) {
+        forwardAuth = true;
+        continue;
+      }
       int eq = p.indexOf('=');
       if (eq < 0) {
         throw new IllegalArgumentException("bad backend option '" + p + "' in '" + text + "' (use key=value)");
@@ -80,11 +99,14 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
         case "connect-timeout" -> connect = millis(value, key, text);
         case "first-token-timeout" -> firstToken = millis(value, key, text);
         case "idle-timeout" -> idle = millis(value, key, text);
+        case "forward-auth" -> forwardAuth = bool(value, key, text);
         default -> throw new IllegalArgumentException("unknown backend option '" + key + "' in '" + text
-            + "' (allowed: slots, model-slots, kind, connect-timeout, first-token-timeout, idle-timeout)");
+            + "' (allowed: slots, model-slots, kind, connect-timeout, first-token-timeout, idle-timeout, "
+            + "forward-auth)");
       }
     }
-    return new BackendSpec(id, kind, slots, new BackendTimeouts(connect, firstToken, idle), modelSlots);
+    return new BackendSpec(id, kind, slots, new BackendTimeouts(connect, firstToken, idle), modelSlots, forwardAuth,
+        BackendOrigin.CONFIGURED);
   }
 
   /** The options as JSON / YAML fields (admin API, config file), and their names in the flag form. */
@@ -98,6 +120,7 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
     m.put("connectTimeout", "connect-timeout");
     m.put("firstTokenTimeout", "first-token-timeout");
     m.put("idleTimeout", "idle-timeout");
+    m.put("forwardAuth", "forward-auth");
     return Map.copyOf(m);
   }
 
@@ -127,11 +150,20 @@ public record BackendSpec(BackendId id, BackendKind kind, Integer slots, Backend
       String option = FIELDS.get(key);
       if (option == null) {
         throw new IllegalArgumentException("unknown backend option '" + key + "' (allowed: url, slots, modelSlots, "
-            + "kind, connectTimeout, firstTokenTimeout, idleTimeout)");
+            + "kind, connectTimeout, firstTokenTimeout, idleTimeout, forwardAuth)");
       }
       text.append(';').append(option).append('=').append(e.getValue());
     }
     return text.toString();
+  }
+
+  private static boolean bool(String value, String key, String text) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> true;
+      case "false", "no", "0" -> false;
+      default -> throw new IllegalArgumentException("bad " + key + " '" + value + "' in '" + text
+          + "' (true or false)");
+    };
   }
 
   private static int count(String value, String key, String text) {

@@ -4,8 +4,10 @@ import io.corral.cluster.ClusterSettings;
 import io.corral.cluster.CorralMember;
 import io.corral.cluster.HostPort;
 import io.corral.cluster.MemberIdentity;
+import io.corral.cluster.admin.AdminTokens;
 import io.corral.cluster.backends.BackendOverrides;
 import io.corral.cluster.backends.BackendRegistry;
+import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.backends.OpenCircuits;
 import io.corral.cluster.events.EventStream;
 import io.corral.cluster.ledger.GrantNotifier;
@@ -27,6 +29,7 @@ import io.corral.discovery.rpc.RpcServerDirectory;
 import io.corral.discovery.scan.NetworkScanner;
 import io.corral.discovery.scan.ScanPlan;
 import io.corral.discovery.scan.ScanSchedule;
+import io.corral.router.api.AdminAccess;
 import io.corral.router.api.AdminApi;
 import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
@@ -46,9 +49,9 @@ import io.corral.router.routing.LedgerSelector;
 import io.corral.router.routing.QueueSettings;
 import io.corral.router.routing.WarmModels;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -60,17 +63,19 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,6 +207,8 @@ public final class RouterNode implements AutoCloseable {
           DiscoverySerializers.all());
       BackendRegistry backends = new BackendRegistry(member.hazelcast()).start();
       BackendOverrides overrides = new BackendOverrides(member.hazelcast()).start();
+      AdminTokens adminTokens = adoptAdminToken(new AdminTokens(member.hazelcast()).start(), config.adminToken());
+      AdminAccess adminAccess = new AdminAccess(adminTokens, isLoopback(config.host()));
       OpenCircuits circuits = new OpenCircuits(member.hazelcast(), clock).start();
       EventStream events = new EventStream(member.hazelcast(), apiUrl, clock);
       BackendBreakers breakers = new BackendBreakers(circuits, () -> apiUrl, config.breakers(), events);
@@ -240,7 +247,7 @@ public final class RouterNode implements AutoCloseable {
       foundLedger(ledger, member);
       stewardship.start();
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout(),
-          config.slowClientTimeout());
+          config.slowClientTimeout(), id -> backends.get(id).map(BackendState::forwardAuth).orElse(false));
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
           backends);
       // --- the cluster dashboard (dashboard-web): /dashboard, its JSON and SSE endpoints, app registration, the
@@ -254,9 +261,9 @@ public final class RouterNode implements AutoCloseable {
       BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
       MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
           config.scan().enabled(), circuits);
-      OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy);
+      OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy, adminAccess);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
-      AdminApi admin = new AdminApi(backends, overrides, config.adminToken(), events);
+      AdminApi admin = new AdminApi(backends, overrides, adminAccess, adminTokens, events);
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(),
           config.corsOrigins(), memberApi, ollama, openAi,
           r -> {
@@ -268,10 +275,11 @@ public final class RouterNode implements AutoCloseable {
 
       BackendMonitor monitor = new BackendMonitor(vertx,
           new BackendFingerprinter(webClient, config.connectTimeout().toMillis()), backends, config.backends(),
-          config.probeInterval(), clock, member.localId().toString(), overrides::isDrained, events);
+          config.probeInterval(), clock, member.localId().toString(), overrides::isDrained, events)
+          .withAdminList(id -> overrides.added(id).isPresent());
       // the first probe round decides what is routable; wait for it so a fresh member does not answer 404s
       await(runOnContext(vertx, monitor::start));
-      new AdminBackendsWatcher(vertx, overrides, monitor).start();
+      new AdminBackendsWatcher(vertx, overrides, monitor, backends).start();
       BackendsFileWatcher fileWatcher = null;
       if (config.backendsFile() != null) {
         fileWatcher = new BackendsFileWatcher(vertx, config.backendsFile().toString(), monitor, backends,
@@ -295,9 +303,10 @@ public final class RouterNode implements AutoCloseable {
       rpcHealth.start();
       // fails only when this member leads, the dashboard port is taken and --dashboard-fallback=false
       await(dashboard.start());
-      if (config.adminToken().isEmpty() && (config.host().equals("0.0.0.0") || config.host().equals("::"))) {
-        log.warn("event=admin_api_open host={} (anyone who reaches this port can add, remove and drain backends; "
-            + "set CORRAL_ADMIN_TOKEN)", config.host());
+      if (!adminTokens.isSet() && !isLoopback(config.host())) {
+        log.warn("event=admin_calls_refused host={} reason=no_admin_token (admin and model-management calls are "
+            + "refused until the cluster has one: CORRAL_ADMIN_TOKEN, or POST /admin/token from this machine)",
+            config.host());
       }
       log.info("event=member_started api={} cluster={} hazelcast={} backends={} members={}", apiUrl,
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
@@ -352,6 +361,38 @@ public final class RouterNode implements AutoCloseable {
       log.info("event=ledger_found incarnation={} oldest_member={}", incarnation, oldest);
     } catch (RuntimeException e) {
       log.warn("event=ledger_found_deferred error={}", e.toString());
+    }
+  }
+
+  /**
+   * A member configured with an admin token gives it to the cluster when the cluster has none, and refuses to start
+   * when the cluster has another: two tokens would let each member be changed by a different secret.
+   */
+  private static AdminTokens adoptAdminToken(AdminTokens tokens, String configured) {
+    if (configured.isEmpty()) {
+      log.info("event=admin_token source={}", tokens.isSet() ? "cluster" : "none");
+      return tokens;
+    }
+    if (configured.length() < AdminApi.MIN_TOKEN_CHARS) {
+      log.warn("event=admin_token_short length={} (use at least {} characters: openssl rand -hex 24)",
+          configured.length(), AdminApi.MIN_TOKEN_CHARS);
+    }
+    switch (tokens.adopt(configured)) {
+      case SET -> log.info("event=admin_token source=this_member action=set_for_cluster");
+      case SAME -> log.info("event=admin_token source=this_member action=same_as_cluster");
+      case DIFFERENT -> throw new IllegalStateException("this member's admin token is not the cluster's: give every "
+          + "member the same token (or none, and it takes the cluster's), or change the cluster's with "
+          + "POST /admin/token");
+    }
+    return tokens;
+  }
+
+  /** Whether {@code host} (an API bind address) is loopback; a wildcard is not. */
+  static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
     }
   }
 

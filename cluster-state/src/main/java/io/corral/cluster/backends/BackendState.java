@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param timeouts      the operator's timeouts for this backend (zero fields: the members' global ones)
  * @param modelSlots    how many of the slots one model may hold at once (an Ollama's {@code OLLAMA_NUM_PARALLEL}
  *                      under a larger total), or 0 for no per-model limit
+ * @param origin        where the backend came from (configured, a file, the admin API, a scan)
+ * @param forwardAuth   clients' {@code Authorization} and {@code Cookie} headers are passed on to it (the operator
+ *                      said {@code ;forward-auth}); otherwise they are dropped
  */
 public record BackendState(
     String id,
@@ -36,7 +39,9 @@ public record BackendState(
     String observedBy,
     String lastError,
     BackendTimeouts timeouts,
-    int modelSlots) {
+    int modelSlots,
+    BackendOrigin origin,
+    boolean forwardAuth) {
 
   /** A backend with the members' global timeouts. */
   public BackendState(String id, BackendKind kind, BackendHealth health, String version, List<String> models,
@@ -54,6 +59,14 @@ public record BackendState(
         lastError, timeouts, 0);
   }
 
+  /** A configured backend that gets no client credentials. */
+  public BackendState(String id, BackendKind kind, BackendHealth health, String version, List<String> models,
+      List<String> loadedModels, int slots, boolean slotsReported, long updatedAtMillis, String observedBy,
+      String lastError, BackendTimeouts timeouts, int modelSlots) {
+    this(id, kind, health, version, models, loadedModels, slots, slotsReported, updatedAtMillis, observedBy,
+        lastError, timeouts, modelSlots, BackendOrigin.CONFIGURED, false);
+  }
+
   public BackendState {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(kind, "kind");
@@ -67,6 +80,7 @@ public record BackendState(
     observedBy = observedBy == null ? "" : observedBy;
     lastError = lastError == null ? "" : lastError;
     timeouts = timeouts == null ? BackendTimeouts.DEFAULTS : timeouts;
+    origin = origin == null ? BackendOrigin.UNKNOWN : origin;
   }
 
   public BackendId backendId() {

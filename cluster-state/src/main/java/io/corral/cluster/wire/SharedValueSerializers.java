@@ -1,12 +1,14 @@
 package io.corral.cluster.wire;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.nio.serialization.FieldKind;
 import com.hazelcast.nio.serialization.compact.CompactReader;
 import com.hazelcast.nio.serialization.compact.CompactSerializer;
 import com.hazelcast.nio.serialization.compact.CompactWriter;
 import io.corral.cluster.apps.RegisteredApp;
 import io.corral.cluster.backends.BackendHealth;
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.backends.BackendTimeouts;
 import io.corral.cluster.backends.OpenCircuits.OpenCircuit;
@@ -56,6 +58,16 @@ public final class SharedValueSerializers {
 
   static List<String> list(String[] array) {
     return array == null ? List.of() : List.of(array);
+  }
+
+  /** A string field a value written before the field existed does not have (null then). */
+  static String optString(CompactReader in, String field) {
+    return in.getFieldKind(field) == FieldKind.STRING ? in.readString(field) : null;
+  }
+
+  /** A boolean field a value written before the field existed does not have (false then). */
+  static boolean optBoolean(CompactReader in, String field) {
+    return in.getFieldKind(field) == FieldKind.BOOLEAN && in.readBoolean(field);
   }
 
   /** An enum by name; a name this build does not know reads as {@code fallback}. */
@@ -303,7 +315,9 @@ public final class SharedValueSerializers {
           in.readString("version"), list(in.readArrayOfString("models")), list(in.readArrayOfString("loadedModels")),
           in.readInt32("slots"), in.readBoolean("slotsReported"), in.readInt64("updatedAtMillis"),
           in.readString("observedBy"), in.readString("lastError"),
-          timeouts == null ? BackendTimeouts.DEFAULTS : timeouts, in.readInt32("modelSlots"));
+          timeouts == null ? BackendTimeouts.DEFAULTS : timeouts, in.readInt32("modelSlots"),
+          named(BackendOrigin.class, optString(in, "origin"), BackendOrigin.UNKNOWN),
+          optBoolean(in, "forwardAuth"));
     }
 
     @Override
@@ -321,6 +335,8 @@ public final class SharedValueSerializers {
       out.writeString("lastError", b.lastError());
       out.writeCompact("timeouts", b.timeouts());
       out.writeInt32("modelSlots", b.modelSlots());
+      out.writeString("origin", b.origin().name());
+      out.writeBoolean("forwardAuth", b.forwardAuth());
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.corral.cluster.TestClusters;
 import io.corral.cluster.apps.RegisteredApp;
 import io.corral.cluster.backends.BackendHealth;
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.backends.BackendTimeouts;
 import io.corral.cluster.backends.OpenCircuits.OpenCircuit;
@@ -60,7 +61,7 @@ class SharedValuesWireTest {
     Grant grant = new Grant("t-1", "m-1", "http://127.0.0.1:11434", "127.0.0.1:5701");
     BackendState backend = new BackendState("http://127.0.0.1:11434", BackendKind.OLLAMA, BackendHealth.UP, "0.12.6",
         List.of("llama3:latest", "qwen2.5:0.5b"), List.of("llama3:latest"), 4, true, 1234L, "m-1", "",
-        new BackendTimeouts(1000, 2000, 3000), 2);
+        new BackendTimeouts(1000, 2000, 3000), 2, BackendOrigin.ADMIN, true);
     LedgerSnapshot snapshot = new LedgerSnapshot(List.of(new BackendLoad("b1", 2, true, 1, 1, Map.of("llama3", 1)),
         new BackendLoad("b2", 4, false, 0)), 3, Map.of(5, 2, 9, 1), Map.of("llama3", 3), Map.of("m-1", 1), 42,
         "inc-1", true);
@@ -94,5 +95,8 @@ class SharedValuesWireTest {
     assertThat(b.kind()).isEqualTo(BackendKind.UNKNOWN);
     assertThat(b.slots()).isEqualTo(8);
     assertThat(b.timeouts()).isEqualTo(BackendTimeouts.DEFAULTS);
+    // written before origins were kept: treated like a runtime backend, checked on every connect
+    assertThat(b.origin()).isEqualTo(BackendOrigin.UNKNOWN);
+    assertThat(b.forwardAuth()).isFalse();
   }
 }

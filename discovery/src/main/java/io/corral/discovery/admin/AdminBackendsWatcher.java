@@ -1,6 +1,8 @@
 package io.corral.discovery.admin;
 
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendOverrides;
+import io.corral.cluster.backends.BackendRegistry;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.probe.BackendMonitor;
 import io.vertx.core.Context;
@@ -25,13 +27,16 @@ public final class AdminBackendsWatcher {
   private final Vertx vertx;
   private final BackendOverrides overrides;
   private final BackendMonitor monitor;
+  private final BackendRegistry registry;
   /** Ids this watcher made the monitor watch (a configured backend is never among them). */
   private final Set<String> mine = ConcurrentHashMap.newKeySet();
 
-  public AdminBackendsWatcher(Vertx vertx, BackendOverrides overrides, BackendMonitor monitor) {
+  public AdminBackendsWatcher(Vertx vertx, BackendOverrides overrides, BackendMonitor monitor,
+      BackendRegistry registry) {
     this.vertx = vertx;
     this.overrides = overrides;
     this.monitor = monitor;
+    this.registry = registry;
   }
 
   public void start() {
@@ -40,6 +45,11 @@ public final class AdminBackendsWatcher {
     overrides.onRemoved(id -> ctx.runOnContext(v -> {
       if (mine.remove(id)) {
         monitor.unwatch(id);
+      }
+      // every member removes it too: a probe of its own that finished after the removal may have published it
+      // again (a remove that finds nothing changes nothing)
+      if (registry.get(id).filter(b -> b.origin() == BackendOrigin.ADMIN).isPresent()) {
+        registry.remove(id);
       }
     }));
     overrides.onDrainChanged(id -> ctx.runOnContext(v -> monitor.refresh(id)));
@@ -52,7 +62,7 @@ public final class AdminBackendsWatcher {
         BackendSpec spec = BackendSpec.parse(text);
         if (!monitor.watches(id)) {
           mine.add(id);
-          monitor.watch(spec);
+          monitor.watch(spec.withOrigin(BackendOrigin.ADMIN));
         }
       } catch (IllegalArgumentException e) {
         log.warn("event=admin_backend_unusable backend={} error=\"{}\"", id, e.getMessage());

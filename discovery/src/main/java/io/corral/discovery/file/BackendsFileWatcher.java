@@ -1,5 +1,6 @@
 package io.corral.discovery.file;
 
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.probe.BackendMonitor;
@@ -113,7 +114,7 @@ public final class BackendsFileWatcher {
         continue;
       }
       fromFile.put(id, spec);
-      probes.add(monitor.watch(spec));
+      probes.add(monitor.watch(spec.withOrigin(BackendOrigin.FILE)));
       added++;
     }
     if (added > 0 || !gone.isEmpty()) {

@@ -2,8 +2,10 @@ package io.corral.discovery.probe;
 
 import io.corral.cluster.backends.BackendHealth;
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.backends.BackendTimeouts;
 import io.corral.cluster.events.EventStream;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
@@ -42,6 +44,8 @@ public final class BackendMonitor {
   private final InstantSource clock;
   private final String memberId;
   private final Predicate<String> drained;
+  /** Whether a backend is still in the admin API's shared list (removed there: never published again). */
+  private Predicate<String> adminAdded = id -> true;
   private final EventStream events;
   private long timerId = -1;
 
@@ -66,6 +70,15 @@ public final class BackendMonitor {
     this.interval = interval;
     this.clock = clock;
     this.memberId = memberId;
+  }
+
+  /**
+   * Tells the monitor where the admin API's list of backends is: a probe of an admin-added backend that finishes
+   * after the backend was removed there publishes nothing. Call before {@link #start()}.
+   */
+  public BackendMonitor withAdminList(Predicate<String> stillAdded) {
+    this.adminAdded = stillAdded;
+    return this;
   }
 
   /** Probes every configured backend once (the future completes when all are published), then periodically. */
@@ -134,7 +147,8 @@ public final class BackendMonitor {
       return listRpcServer(spec);
     }
     return fingerprinter.probe(spec.id(), spec.kind()).compose(fp -> {
-      if (specs.get(spec.id().value()) != spec) {
+      if (specs.get(spec.id().value()) != spec
+          || (spec.origin() == BackendOrigin.ADMIN && !adminAdded.test(spec.id().value()))) {
         // unwatched or forgotten (removed through the admin API, say) while the probe ran: publishing now would
         // bring it back into the shared table
         return Future.succeededFuture();
@@ -187,7 +201,8 @@ public final class BackendMonitor {
     }
     BackendState listed = new BackendState(spec.id().value(), BackendKind.RPC_SERVER, BackendHealth.UNKNOWN, "",
         List.of(), List.of(), spec.slots() == null ? 1 : spec.slots(), false, clock.millis(), memberId,
-        "not checked yet (the leader checks rpc-servers with a bare TCP connect)");
+        "not checked yet (the leader checks rpc-servers with a bare TCP connect)", BackendTimeouts.DEFAULTS, 0,
+        spec.origin(), false);
     return Future.fromCompletionStage(registry.publish(listed), vertx.getOrCreateContext());
   }
 
@@ -203,7 +218,7 @@ public final class BackendMonitor {
     }
     return new BackendState(spec.id().value(), kind, health, fp.version(), fp.models(), fp.loadedModels(), slots,
         spec.slots() == null && fp.reportedSlots() > 0, clock.millis(), memberId, fp.error(), spec.timeouts(),
-        spec.modelSlots() == null ? 0 : Math.min(spec.modelSlots(), slots));
+        spec.modelSlots() == null ? 0 : Math.min(spec.modelSlots(), slots), spec.origin(), spec.forwardAuth());
   }
 
   private static boolean sameContent(BackendState a, BackendState b) {
@@ -211,6 +226,7 @@ public final class BackendMonitor {
         && a.modelSlots() == b.modelSlots()
         && a.slotsReported() == b.slotsReported() && Objects.equals(a.version(), b.version())
         && a.models().equals(b.models()) && a.loadedModels().equals(b.loadedModels())
-        && Objects.equals(a.lastError(), b.lastError()) && a.timeouts().equals(b.timeouts());
+        && Objects.equals(a.lastError(), b.lastError()) && a.timeouts().equals(b.timeouts())
+        && a.origin() == b.origin() && a.forwardAuth() == b.forwardAuth();
   }
 }

@@ -124,7 +124,7 @@ public final class RpcHealthCheck {
       return Future.succeededFuture();
     }
     BackendState next = new BackendState(before.id(), BackendKind.RPC_SERVER, health, "", List.of(), List.of(),
-        before.slots(), false, clock.millis(), self, note);
+        before.slots(), false, clock.millis(), self, note, before.timeouts(), 0, before.origin(), false);
     if (before.health() != health) {
       log.info("event=backend_state backend={} kind=rpc-server health={} note=\"{}\"", before.id(),
           health.wireName(), note);

@@ -3,6 +3,7 @@ package io.corral.discovery.scan;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.corral.cluster.HostPort;
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.events.EventStream;
 import io.corral.cluster.leader.LeaderElection;
 import io.corral.discovery.BackendSpec;
@@ -243,7 +244,7 @@ public final class ScanSchedule {
     String id = spec.id().value();
     if (!monitor.watches(id)) {
       scanned.add(id);
-      monitor.watch(spec);
+      monitor.watch(spec.withOrigin(BackendOrigin.SCANNED));
     }
   }
 

@@ -1,5 +1,7 @@
 package io.corral.router.api;
 
+import io.corral.cluster.admin.AdminTokens;
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendOverrides;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
@@ -11,8 +13,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -23,50 +25,99 @@ import org.slf4j.LoggerFactory;
  * ({@link BackendOverrides}). {@code POST /admin/backends} adds a backend ({@code {"url", "slots"?, "kind"?, "firstTokenTimeout"?, ...}}),
  * {@code DELETE /admin/backends/{id}} removes one added that way, {@code POST /admin/backends/{id}/drain} stops
  * new requests to a backend while it finishes the running ones, {@code /enable} ends that. {@code {id}} is the
- * backend's {@code host:port} (or its URL, percent-encoded). With an admin token configured every call must carry
- * it ({@code Authorization: Bearer <token>}); errors are {@code {"error": "..."}} with the right status, and a
- * refused call changes nothing.
+ * backend's {@code host:port} (or its URL, percent-encoded). Every call is checked against the cluster's admin token
+ * ({@link AdminAccess}: {@code Authorization: Bearer <token>}); {@code POST /admin/token} sets the first token from
+ * the member's own machine, or replaces it for a caller that proves the current one. Errors are
+ * {@code {"error": "..."}} with the right status, and a refused call changes nothing.
  */
 public final class AdminApi {
 
   private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
 
+  /** Shorter tokens are refused when set through the API (a configured one only draws a warning). */
+  public static final int MIN_TOKEN_CHARS = 16;
+
   private final BackendRegistry backends;
   private final BackendOverrides overrides;
-  private final byte[] token;
+  private final AdminAccess access;
+  private final AdminTokens tokens;
   private final EventStream events;
 
-  /** @param token the admin token; empty means the admin API needs none (loopback-only setups) */
-  public AdminApi(BackendRegistry backends, BackendOverrides overrides, String token, EventStream events) {
+  public AdminApi(BackendRegistry backends, BackendOverrides overrides, AdminAccess access, AdminTokens tokens,
+      EventStream events) {
     this.backends = backends;
     this.events = events;
     this.overrides = overrides;
-    this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.access = access;
+    this.tokens = tokens;
   }
 
   public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024).setHandleFileUploads(false);
-    router.route("/admin/*").handler(this::authorize);
+    // before the guard: it has its own rule (the first token from this machine, a new one for the current's holder)
+    router.post("/admin/token").handler(body).handler(this::setToken);
+    router.route("/admin/*").handler(access::guard);
     router.post("/admin/backends").handler(body).handler(this::add);
     router.delete("/admin/backends/:id").handler(this::remove);
     router.post("/admin/backends/:id/drain").handler(ctx -> drain(ctx, true));
     router.post("/admin/backends/:id/enable").handler(ctx -> drain(ctx, false));
   }
 
-  private void authorize(RoutingContext ctx) {
-    if (token.length == 0) {
-      ctx.next();
+  /**
+   * {@code POST /admin/token} with {@code {"token": "..."}}: the cluster's first admin token, only from the member's
+   * own machine (a loopback client); or a new one, only for a caller that proves the current one.
+   */
+  private void setToken(RoutingContext ctx) {
+    String token;
+    try {
+      JsonObject json = ctx.body().asJsonObject();
+      token = json == null ? null : json.getString("token");
+    } catch (DecodeException | ClassCastException e) {
+      token = null;
+    }
+    if (token == null || token.strip().length() < MIN_TOKEN_CHARS) {
+      error(ctx, 400, "body must be {\"token\": \"...\"} with a token of at least " + MIN_TOKEN_CHARS
+          + " characters (make one with: openssl rand -hex 24)");
       return;
     }
-    String header = ctx.request().getHeader("Authorization");
-    String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
-        : "";
-    if (!MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
-      error(ctx, 401, header == null ? "the admin API needs the admin token: Authorization: Bearer <token>"
-          : "wrong admin token");
+    String newToken = token.strip();
+    if (tokens.isSet()) {
+      if (!access.proves(ctx.request().getHeader("Authorization"))) {
+        error(ctx, 401, "the cluster has an admin token: only a caller that sends it (Authorization: Bearer "
+            + "<token>) may replace it");
+        return;
+      }
+      log.info("event=admin_token_replaced");
+      events.publish("admin_token_replaced", "", "");
+      done(ctx, tokens.replace(newToken), 200, new JsonObject().put("status", "replaced"));
       return;
     }
-    ctx.next();
+    if (!ctx.request().remoteAddress().isInetSocket() || !isLoopback(ctx.request().remoteAddress().hostAddress())) {
+      error(ctx, 403, "the cluster's first admin token can be set only from the member's own machine (or with "
+          + "CORRAL_ADMIN_TOKEN when a member starts)");
+      return;
+    }
+    ctx.vertx().executeBlocking(() -> tokens.setFirst(newToken), false).onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, 503, "the cluster could not store the token: " + ar.cause().getMessage());
+      } else if (!ar.result()) {
+        error(ctx, 409, "another admin token was set meanwhile; send it to replace it");
+      } else {
+        log.info("event=admin_token_set source=loopback_call");
+        events.publish("admin_token_set", "", "");
+        ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json; charset=utf-8")
+            .end(new JsonObject().put("status", "set").encode());
+      }
+    });
+  }
+
+  private static boolean isLoopback(String address) {
+    try {
+      // a literal from the socket: parsed, never looked up
+      return address != null && InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private void add(RoutingContext ctx) {
@@ -103,6 +154,11 @@ public final class AdminApi {
       events.publish("admin_backend_removed", id, "");
       done(ctx, overrides.removeAdded(id).thenCompose(v -> backends.remove(id)), 200,
           new JsonObject().put("id", id).put("status", "removed"));
+    } else if (backends.get(id).filter(b -> b.origin() == BackendOrigin.ADMIN).isPresent()) {
+      // added through the admin API once, and its entry outlived the removal: remove what is left
+      log.info("event=admin_backend_removed backend={} orphan=true", id);
+      done(ctx, backends.remove(id), 200, new JsonObject().put("id", id).put("status", "removed")
+          .put("orphan", true));
     } else if (backends.get(id).isPresent()) {
       error(ctx, 409, "backend " + id + " was not added through the admin API (it is configured, listed in a "
           + "backends file or found by a scan): remove it there, or drain it");

@@ -90,9 +90,15 @@ public final class StartCommand implements Callable<Integer> {
       + "URL[;slots=N][;kind=K] a line, # comments; re-read when it changes (a bad line changes nothing).")
   String backendsFile;
 
-  @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Required by /admin/* as Authorization: "
-      + "Bearer TOKEN (prefer CORRAL_ADMIN_TOKEN: flags show in ps). Default none: set one when serving the LAN.")
+  @Option(names = "--admin-token", paramLabel = "TOKEN", description = "The cluster's admin token, required by "
+      + "/admin/* and model management (pull, push, create, copy, delete, blobs) on every member as Authorization: "
+      + "Bearer TOKEN. Prefer CORRAL_ADMIN_TOKEN or --admin-token-file: flags show in ps. A member without one takes "
+      + "the cluster's; one with another refuses to start. Without any, a member serving beyond loopback refuses "
+      + "those calls.")
   String adminToken;
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The admin token, read from a file.")
+  String adminTokenFile;
 
   @Option(names = "--probe-interval", paramLabel = "DURATION", description = "Backend health/model probe "
       + "interval. Default 5s.")
@@ -276,6 +282,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "backends", backends);
     put(m, "backendsFile", backendsFile);
     put(m, "adminToken", adminToken);
+    put(m, "adminTokenFile", adminTokenFile);
     put(m, "probeInterval", probeInterval);
     put(m, "rpcCheckInterval", rpcCheckInterval);
     put(m, "maxRetries", maxRetries);

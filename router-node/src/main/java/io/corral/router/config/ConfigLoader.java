@@ -61,6 +61,7 @@ public final class ConfigLoader {
       new Setting("backends", List.of(), ConfigLoader::backends),
       new Setting("backendsFile", "", Values::string),
       new Setting("adminToken", "", Values::string),
+      new Setting("adminTokenFile", "", Values::string),
       new Setting("probeInterval", Duration.ofSeconds(5), Values::duration),
       new Setting("rpcCheckInterval", Duration.ofMinutes(5), Values::duration),
       new Setting("maxRetries", 2, Values::integer),
@@ -172,7 +173,7 @@ public final class ConfigLoader {
           dashboardSettings(merged), (int) merged.get("partitionCount"), (Strategy) merged.get("strategy"),
           (int) merged.get("queueMaxDepth"), (Duration) merged.get("queueMaxWait"),
           (int) merged.get("queueAgingCredit"), (int) merged.get("minClusterSize"), scanPlan(merged),
-          backendsFile((String) merged.get("backendsFile")), (String) merged.get("adminToken"),
+          backendsFile((String) merged.get("backendsFile")), adminToken(merged),
           breakerSettings(merged), (Duration) merged.get("rpcCheckInterval"), (int) merged.get("maxRetries"),
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
           (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
@@ -221,6 +222,28 @@ public final class ConfigLoader {
       throw new ConfigException("--breaker-cool-down must be positive, got " + coolDown);
     }
     return new BackendBreakers.Settings(window, minimum, rate, coolDown);
+  }
+
+  /** The admin token: given inline (prefer the environment: flags show in ps) or read from a file, not both. */
+  private static String adminToken(Map<String, Object> merged) {
+    String inline = (String) merged.get("adminToken");
+    String file = (String) merged.get("adminTokenFile");
+    if (file.isBlank()) {
+      return inline;
+    }
+    if (!inline.isBlank()) {
+      throw new ConfigException("give the admin token once: CORRAL_ADMIN_TOKEN (or --admin-token) or "
+          + "--admin-token-file, not both");
+    }
+    try {
+      String token = Files.readString(Path.of(file)).strip();
+      if (token.isEmpty() || token.contains("\n")) {
+        throw new ConfigException("--admin-token-file " + file + " must hold the token on one line");
+      }
+      return token;
+    } catch (IOException e) {
+      throw new ConfigException("--admin-token-file " + file + ": cannot read it: " + e.getMessage());
+    }
   }
 
   /** The backends file, checked at start: a member never starts on a file it cannot read or parse. */

@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class StreamingProxy {
   private final Duration idleTimeout;
 
   private final Duration slowClientTimeout;
+  private final Predicate<String> forwardsAuth;
 
   /**
    * @param slowClientTimeout how long a client may leave a full write buffer unread: then its slot is freed and
@@ -48,6 +50,16 @@ public final class StreamingProxy {
    */
   public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout,
       Duration slowClientTimeout) {
+    this(vertx, client, firstByteTimeout, idleTimeout, slowClientTimeout, id -> false);
+  }
+
+  /**
+   * @param forwardsAuth whether a backend (by id) gets the clients' {@code Authorization} and {@code Cookie} headers
+   *                     (the operator said {@code ;forward-auth}); without it they never leave corral
+   */
+  public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout,
+      Duration slowClientTimeout, Predicate<String> forwardsAuth) {
+    this.forwardsAuth = forwardsAuth;
     this.slowClientTimeout = slowClientTimeout;
     this.vertx = vertx;
     this.client = client;
@@ -160,7 +172,7 @@ public final class StreamingProxy {
         options.setConnectTimeout(connectMillis);
       }
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-      ForwardedHeaders.copyRequestHeaders(request.headers(), headers);
+      ForwardedHeaders.copyRequestHeaders(request.headers(), headers, forwardsAuth.test(backend.value()));
       headers.set("X-Request-Id", requestId);
       options.setHeaders(headers);
       timerId = vertx.setTimer(firstByteTimeout.toMillis(), id -> noFirstByte());

@@ -11,41 +11,52 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** corral's own request headers are for corral: the backend never sees them. */
+/**
+ * corral's own request headers are for corral: the backend never sees them. Clients' credentials reach only a
+ * backend configured with {@code ;forward-auth}, and a backend's own CORS headers never reach the client.
+ */
 class HeaderStrippingTest {
 
   static Vertx vertx;
-  static HttpServer backend;
-  static final AtomicReference<MultiMap> seen = new AtomicReference<>();
+  /** The headers of the last generate call, by model (each backend serves one model). */
+  static final Map<String, MultiMap> seen = new ConcurrentHashMap<>();
   static TestCluster cluster;
   static String api;
 
-  @BeforeAll
-  static void start() throws Exception {
-    vertx = Vertx.vertx();
-    // a minimal Ollama that remembers the headers of the last generate call
-    backend = vertx.createHttpServer().requestHandler(req -> {
+  /** A minimal Ollama serving {@code model} that remembers generate headers and sends its own CORS headers. */
+  static HttpServer ollama(String model) throws Exception {
+    return vertx.createHttpServer().requestHandler(req -> {
       switch (req.path()) {
         case "/api/version" -> req.response().putHeader("Content-Type", "application/json")
             .end("{\"version\":\"0.12.6\"}");
         case "/api/tags", "/api/ps" -> req.response().putHeader("Content-Type", "application/json")
-            .end("{\"models\":[{\"name\":\"llama3:latest\",\"model\":\"llama3:latest\"}]}");
+            .end("{\"models\":[{\"name\":\"" + model + ":latest\",\"model\":\"" + model + ":latest\"}]}");
         case "/api/generate" -> {
-          seen.set(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+          seen.put(model, MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
           req.response().putHeader("Content-Type", "application/json")
-              .end("{\"model\":\"llama3\",\"response\":\"hi\",\"done\":true}");
+              .putHeader("Access-Control-Allow-Origin", "*").putHeader("Access-Control-Allow-Credentials", "true")
+              .end("{\"model\":\"" + model + "\",\"response\":\"hi\",\"done\":true}");
         }
         default -> req.response().setStatusCode(404).end();
       }
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    HttpServer plain = ollama("llama3");
+    HttpServer checksAuth = ollama("private");
     cluster = new TestCluster();
-    api = cluster.member(List.of("http://127.0.0.1:" + backend.actualPort())).apiUrl();
+    api = cluster.member(List.of("http://127.0.0.1:" + plain.actualPort(),
+        "http://127.0.0.1:" + checksAuth.actualPort() + ";forward-auth")).apiUrl();
   }
 
   @AfterAll
@@ -54,19 +65,38 @@ class HeaderStrippingTest {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
+  static HttpResponse<String> generate(String model) {
+    return Http.send(HttpRequest.newBuilder(URI.create(api + "/api/generate"))
+        .header("X-Priority", "9").header("X-Corral-Strategy", "random").header("X-Corral-App", "notes")
+        .header("X-Corral-Session", "user-42").header("X-Request-Id", "abc-123")
+        .header("Authorization", "Bearer app-key").header("Cookie", "session=s3cret")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"prompt\":\"x\",\"stream\":false}"))
+        .build());
+  }
+
   @Test
   void priorityStrategyAndOtherCorralHeadersAreStrippedAndTheRequestIdIsPassedOn() {
-    HttpResponse<String> r = Http.send(HttpRequest.newBuilder(URI.create(api + "/api/generate"))
-        .header("X-Priority", "9").header("X-Corral-Strategy", "random").header("X-Corral-App", "notes")
-        .header("X-Corral-Session", "user-42")
-        .header("X-Request-Id", "abc-123").header("Authorization", "Bearer kept")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3\",\"prompt\":\"x\",\"stream\":false}"))
-        .build());
-    assertThat(r.statusCode()).isEqualTo(200);
-    MultiMap h = seen.get();
+    assertThat(generate("llama3").statusCode()).isEqualTo(200);
+    MultiMap h = seen.get("llama3");
     assertThat(h.names()).noneMatch(n -> n.toLowerCase().startsWith("x-corral-"));
     assertThat(h.get("X-Priority")).isNull();
     assertThat(h.get("X-Request-Id")).isEqualTo("abc-123");
-    assertThat(h.get("Authorization")).isEqualTo("Bearer kept");
+  }
+
+  @Test
+  void clientCredentialsReachOnlyABackendConfiguredToCheckThem() {
+    assertThat(generate("llama3").statusCode()).isEqualTo(200);
+    assertThat(seen.get("llama3").get("Authorization")).isNull();
+    assertThat(seen.get("llama3").get("Cookie")).isNull();
+    assertThat(generate("private").statusCode()).isEqualTo(200);
+    assertThat(seen.get("private").get("Authorization")).isEqualTo("Bearer app-key");
+    assertThat(seen.get("private").get("Cookie")).isEqualTo("session=s3cret");
+  }
+
+  @Test
+  void aBackendsOwnCorsHeadersNeverReachTheClient() {
+    HttpResponse<String> r = generate("llama3");
+    assertThat(r.headers().allValues("Access-Control-Allow-Origin")).isEmpty();
+    assertThat(r.headers().allValues("Access-Control-Allow-Credentials")).isEmpty();
   }
 }

@@ -4,6 +4,7 @@ import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.backends.ModelNames;
+import io.corral.router.api.AdminAccess;
 import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
 import io.corral.router.api.BackendFanOut;
@@ -39,11 +40,13 @@ public final class OllamaRoutes {
   private final ModelRequests modelRequests;
   private final BackendFanOut fanOut;
   private final StreamingProxy proxy;
+  private final AdminAccess admin;
   /** Spreads {@code /api/show} over the backends that have the model. */
   private final AtomicInteger showRotation = new AtomicInteger();
 
   public OllamaRoutes(BackendRegistry backends, ModelRequests modelRequests, BackendFanOut fanOut,
-      StreamingProxy proxy) {
+      StreamingProxy proxy, AdminAccess admin) {
+    this.admin = admin;
     this.backends = backends;
     this.modelRequests = modelRequests;
     this.fanOut = fanOut;
@@ -65,6 +68,12 @@ public final class OllamaRoutes {
     for (String path : List.of("/api/tags", "/api/version")) {
       router.route(HttpMethod.HEAD, path).handler(ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end());
+    }
+    // model management changes a backend: the cluster's admin token first, before any body is read (a route of its
+    // own, since a body handler must come first within a route)
+    for (String path : List.of("/api/pull", "/api/push", "/api/create", "/api/copy", "/api/delete",
+        "/api/blobs/:digest")) {
+      router.route(path).handler(admin::guard);
     }
     for (String path : List.of("/api/pull", "/api/push", "/api/create", "/api/copy")) {
       router.post(path).handler(body).handler(this::management);
