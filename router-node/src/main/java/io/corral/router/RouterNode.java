@@ -5,6 +5,7 @@ import io.corral.cluster.CorralMember;
 import io.corral.cluster.HostPort;
 import io.corral.cluster.MemberIdentity;
 import io.corral.cluster.admin.AdminTokens;
+import io.corral.cluster.backends.BackendOrigin;
 import io.corral.cluster.backends.BackendOverrides;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
@@ -21,6 +22,8 @@ import io.corral.discovery.DiscoverySerializers;
 import io.corral.discovery.admin.AdminBackendsWatcher;
 import io.corral.discovery.file.BackendsFileWatcher;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
+import io.corral.discovery.net.BackendAddresses;
+import io.corral.discovery.net.BackendReads;
 import io.corral.discovery.probe.BackendMonitor;
 import io.corral.discovery.rpc.CoordinatorDetector;
 import io.corral.discovery.rpc.CoordinatorWatch;
@@ -62,7 +65,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -75,6 +77,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,7 +185,7 @@ public final class RouterNode implements AutoCloseable {
             .setMetricsOptions(metricsOptions()))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-    DelegatingHandler handler = new DelegatingHandler();
+    DelegatingHandler handler = new DelegatingHandler(vertx);
     List<HttpServer> servers = new ArrayList<>();
     CorralMember member = null;
     try {
@@ -224,7 +227,10 @@ public final class RouterNode implements AutoCloseable {
               .setMaxInitialLineLength(16 * 1024).setMaxHeaderSize(64 * 1024),
           new PoolOptions().setHttp1MaxSize(POOL_SIZE_PER_BACKEND).setMaxWaitQueueSize(4 * POOL_SIZE_PER_BACKEND)
               .setCleanerPeriod(1000));
-      WebClient webClient = WebClient.wrap(client);
+      // every read from a backend and every connect to one goes through the allowed ranges and the size caps
+      BackendAddresses backendAddresses = new BackendAddresses(vertx, config.backendAllow());
+      BackendReads backendReads = new BackendReads(vertx, client, backendAddresses);
+      AtomicReference<BackendMonitor> monitorRef = new AtomicReference<>();
       SlotLedger ledger = new SlotLedger(member.hazelcast());
       GrantNotifier notifier = GrantNotifier.of(member.hazelcast());
       CorralMember self = member;
@@ -247,7 +253,9 @@ public final class RouterNode implements AutoCloseable {
       foundLedger(ledger, member);
       stewardship.start();
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout(),
-          config.slowClientTimeout(), id -> backends.get(id).map(BackendState::forwardAuth).orElse(false));
+          config.slowClientTimeout(), id -> backends.get(id).map(BackendState::forwardAuth).orElse(false),
+          id -> backendAddresses.resolve(id, backends.get(id.value()).map(BackendState::origin)
+              .orElse(BackendOrigin.UNKNOWN)));
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
           backends);
       // --- the cluster dashboard (dashboard-web): /dashboard, its JSON and SSE endpoints, app registration, the
@@ -258,12 +266,18 @@ public final class RouterNode implements AutoCloseable {
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
           breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens, warm,
           config.stickyConversations());
-      BackendFanOut fanOut = new BackendFanOut(webClient, 5_000);
+      // a backend whose listing is over the size cap is probed now, and so marked down with the reason
+      BackendFanOut fanOut = new BackendFanOut(backendReads, 5_000, id -> {
+        BackendMonitor m = monitorRef.get();
+        if (m != null) {
+          m.refresh(id);
+        }
+      });
       MemberApi memberApi = new MemberApi(member, backends, selector, metrics, ledger, Version.current(),
           config.scan().enabled(), circuits);
       OllamaRoutes ollama = new OllamaRoutes(backends, modelRequests, fanOut, proxy, adminAccess);
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
-      AdminApi admin = new AdminApi(backends, overrides, adminAccess, adminTokens, events);
+      AdminApi admin = new AdminApi(backends, overrides, adminAccess, adminTokens, events, backendAddresses);
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(),
           config.corsOrigins(), memberApi, ollama, openAi,
           r -> {
@@ -274,9 +288,10 @@ public final class RouterNode implements AutoCloseable {
       backends.onChange(b -> metrics.inFlightGauge(b.id(), selector, s -> s.inFlightHere(b.id())));
 
       BackendMonitor monitor = new BackendMonitor(vertx,
-          new BackendFingerprinter(webClient, config.connectTimeout().toMillis()), backends, config.backends(),
+          new BackendFingerprinter(backendReads, config.connectTimeout().toMillis()), backends, config.backends(),
           config.probeInterval(), clock, member.localId().toString(), overrides::isDrained, events)
           .withAdminList(id -> overrides.added(id).isPresent());
+      monitorRef.set(monitor);
       // the first probe round decides what is routable; wait for it so a fresh member does not answer 404s
       await(runOnContext(vertx, monitor::start));
       new AdminBackendsWatcher(vertx, overrides, monitor, backends).start();
@@ -293,7 +308,7 @@ public final class RouterNode implements AutoCloseable {
           .map(seen -> RpcServerDirectory.merge(CoordinatorWatch.sightings(seen)).doNotTouch());
       // the scan's own fingerprinter gives up within the probe timeout, so a silent port frees its slot in time
       ScanSchedule scans = new ScanSchedule(vertx, new NetworkScanner(vertx,
-          new BackendFingerprinter(webClient, plan.options().probeTimeout().toMillis()), plan.options()),
+          new BackendFingerprinter(backendReads, plan.options().probeTimeout().toMillis()), plan.options()),
           member.hazelcast(), self.leaderElection(), monitor, plan, configuredEndpoints(config), rpcInUse, clock,
           apiUrl, events);
       scans.start();
@@ -519,6 +534,17 @@ public final class RouterNode implements AutoCloseable {
 
   /** Answers 503 until the API is built, then hands every request to it, and 503 again once stopping. */
   private static final class DelegatingHandler implements Handler<HttpServerRequest> {
+    /**
+     * How long a refused connection stays open after its answer: closing at once, with the rest of the client's
+     * request still unread, makes the kernel reset the connection, and the client may never read the answer.
+     */
+    static final long LINGER_MILLIS = 500;
+    final Vertx vertx;
+
+    DelegatingHandler(Vertx vertx) {
+      this.vertx = vertx;
+    }
+
     volatile Handler<HttpServerRequest> target;
     volatile String memberName = "starting";
     volatile boolean stopping;
@@ -556,7 +582,7 @@ public final class RouterNode implements AutoCloseable {
         default -> "malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage());
       };
       request.response().putHeader("X-Corral-Member", memberName).putHeader("Connection", "close")
-          .endHandler(v -> request.connection().close());
+          .endHandler(v -> vertx.setTimer(LINGER_MILLIS, id -> request.connection().close()));
       String path = request.path() == null ? "/" : request.path();
       ApiErrors.send(request.response(), ApiFamily.ofPath(path), status, message, status == 400 ? "bad_request"
           : "too_large");

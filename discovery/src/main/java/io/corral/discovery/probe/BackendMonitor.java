@@ -146,7 +146,7 @@ public final class BackendMonitor {
     if (spec.kind() == BackendKind.RPC_SERVER) {
       return listRpcServer(spec);
     }
-    return fingerprinter.probe(spec.id(), spec.kind()).compose(fp -> {
+    return fingerprinter.probe(spec.id(), spec.kind(), spec.origin()).compose(fp -> {
       if (specs.get(spec.id().value()) != spec
           || (spec.origin() == BackendOrigin.ADMIN && !adminAdded.test(spec.id().value()))) {
         // unwatched or forgotten (removed through the admin API, say) while the probe ran: publishing now would

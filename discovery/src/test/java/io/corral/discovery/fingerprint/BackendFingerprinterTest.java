@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
+import io.corral.discovery.net.BackendReads;
 import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.client.WebClient;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +27,7 @@ class BackendFingerprinterTest {
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    fingerprinter = new BackendFingerprinter(WebClient.create(vertx), 2_000);
+    fingerprinter = new BackendFingerprinter(BackendReads.unrestricted(vertx, vertx.createHttpClient()), 2_000);
   }
 
   @AfterAll

@@ -7,12 +7,12 @@ import static org.awaitility.Awaitility.await;
 import io.corral.cluster.HostPort;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
+import io.corral.discovery.net.BackendReads;
 import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.client.WebClient;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -42,13 +42,13 @@ class NetworkScannerTest {
   private static final Logger log = LoggerFactory.getLogger(NetworkScannerTest.class);
 
   private static Vertx vertx;
-  private static WebClient webClient;
+  private static BackendReads webClient;
   private final List<Supplier<Future<?>>> cleanup = new ArrayList<>();
 
   @BeforeAll
   static void startVertx() {
     vertx = Vertx.vertx();
-    webClient = WebClient.create(vertx);
+    webClient = BackendReads.unrestricted(vertx, vertx.createHttpClient());
   }
 
   @AfterAll

@@ -7,6 +7,7 @@ import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.events.EventStream;
 import io.corral.discovery.BackendSpec;
+import io.corral.discovery.net.BackendAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -42,9 +43,12 @@ public final class AdminApi {
   private final AdminAccess access;
   private final AdminTokens tokens;
   private final EventStream events;
+  /** Where an admin-added backend may be: refused here at once, and checked again on every connect. */
+  private final BackendAddresses addresses;
 
   public AdminApi(BackendRegistry backends, BackendOverrides overrides, AdminAccess access, AdminTokens tokens,
-      EventStream events) {
+      EventStream events, BackendAddresses addresses) {
+    this.addresses = addresses;
     this.backends = backends;
     this.events = events;
     this.overrides = overrides;
@@ -142,9 +146,19 @@ public final class AdminApi {
       return;
     }
     String id = spec.id().value();
-    done(ctx, overrides.add(id, text), 201, new JsonObject().put("id", id).put("status", "added"));
-    log.info("event=admin_backend_added backend={} spec=\"{}\"", id, text);
-    events.publish("admin_backend_added", id, text);
+    String specText = text;
+    addresses.resolve(spec.id(), BackendOrigin.ADMIN).onComplete(where -> {
+      if (where.failed()) {
+        boolean outside = where.cause() instanceof BackendAddresses.BackendNotAllowed;
+        log.warn("event=admin_backend_refused backend={} reason=\"{}\"", id, where.cause().getMessage());
+        error(ctx, outside ? 403 : 400, outside ? where.cause().getMessage()
+            : "cannot resolve " + spec.id().host() + ": " + where.cause().getMessage());
+        return;
+      }
+      done(ctx, overrides.add(id, specText), 201, new JsonObject().put("id", id).put("status", "added"));
+      log.info("event=admin_backend_added backend={} spec=\"{}\"", id, specText);
+      events.publish("admin_backend_added", id, specText);
+    });
   }
 
   private void remove(RoutingContext ctx) {

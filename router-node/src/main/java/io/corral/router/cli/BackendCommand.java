@@ -4,10 +4,9 @@ import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.fingerprint.Fingerprint;
+import io.corral.discovery.net.BackendReads;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
@@ -166,9 +165,9 @@ public final class BackendCommand implements Runnable {
       Vertx vertx = Vertx.vertx();
       try {
         // certificates are checked as members check them, so a TLS problem shows here too
-        WebClient web = WebClient.create(vertx, new WebClientOptions()
-            .setConnectTimeout((int) options.timeout().toMillis()));
-        BackendFingerprinter fingerprinter = new BackendFingerprinter(web, options.timeout().toMillis());
+        // this machine's own check of what the operator named: no range check, the same size caps
+        BackendFingerprinter fingerprinter = new BackendFingerprinter(BackendReads.unrestricted(vertx,
+            vertx.createHttpClient()), options.timeout().toMillis());
         for (BackendId id : ids) {
           Optional<ClusterBackend> view = known.stream().filter(b -> b.id().equals(id.value())).findFirst();
           BackendKind kind = view.map(b -> BackendKind.parse(b.kind())).orElse(BackendKind.UNKNOWN);

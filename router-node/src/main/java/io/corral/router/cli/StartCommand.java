@@ -223,6 +223,12 @@ public final class StartCommand implements Callable<Integer> {
       + "backends (repeatable, or comma-separated). Nothing outside the configured backends is touched without it.")
   List<String> scanCidr;
 
+  @Option(names = "--backend-allow", paramLabel = "CIDR", split = ",", description = "Where backends added through "
+      + "the admin API or found by a scan may be (repeatable or comma list), checked on the resolved address of every "
+      + "connect on every member. Default: loopback and the --scan-cidr ranges. Backends you list yourself "
+      + "(--backend, config file, backends file) are not checked.")
+  List<String> backendAllow;
+
   @Option(names = "--scan-ports", paramLabel = "PORT[:KIND],...", description = "Ports to try on every scanned "
       + "host; KIND: ollama, llama-server, openai, rpc-server, auto. Default 11434:ollama,8080:llama-server,"
       + "50052:rpc-server. rpc ports only get a bare TCP connect.")
@@ -318,6 +324,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "breakerMinimumCalls", breakerMinimumCalls);
     put(m, "breakerCoolDown", breakerCoolDown);
     put(m, "scanCidr", scanCidr);
+    put(m, "backendAllow", backendAllow);
     put(m, "scanPorts", scanPorts);
     put(m, "scanInterval", scanInterval);
     put(m, "scanConcurrency", scanConcurrency);

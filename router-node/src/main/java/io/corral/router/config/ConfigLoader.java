@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.corral.cluster.ledger.Strategy;
+import io.corral.cluster.trust.AddressRanges;
 import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.file.BackendsFile;
@@ -97,6 +98,7 @@ public final class ConfigLoader {
       new Setting("breakerFailureRate", (int) BackendBreakers.Settings.DEFAULTS.failureRate(), Values::integer),
       new Setting("breakerCoolDown", BackendBreakers.Settings.DEFAULTS.coolDown(), Values::duration),
       new Setting("scanCidr", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
+      new Setting("backendAllow", List.of(), v -> Values.list(v).stream().map(Values::string).toList()),
       new Setting("scanPorts", "", Values::string),
       new Setting("scanInterval", ScanPlan.DEFAULT_INTERVAL, Values::duration),
       new Setting("scanConcurrency", ScannerOptions.DEFAULTS.concurrency(), Values::integer),
@@ -178,7 +180,7 @@ public final class ConfigLoader {
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
           (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
           (Duration) merged.get("coldWait"), (boolean) merged.get("stickyConversations"),
-          (List<String>) merged.get("corsOrigins"), ClusterTrustLoader.load(merged));
+          (List<String>) merged.get("corsOrigins"), ClusterTrustLoader.load(merged), backendAllow(merged));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -222,6 +224,26 @@ public final class ConfigLoader {
       throw new ConfigException("--breaker-cool-down must be positive, got " + coolDown);
     }
     return new BackendBreakers.Settings(window, minimum, rate, coolDown);
+  }
+
+  /**
+   * Where runtime backends may be: the given ranges, else loopback and the scan ranges (what the operator already
+   * said corral may touch).
+   */
+  @SuppressWarnings("unchecked")
+  private static AddressRanges backendAllow(Map<String, Object> merged) {
+    List<String> given = (List<String>) merged.get("backendAllow");
+    List<String> ranges = new ArrayList<>(given);
+    if (ranges.isEmpty()) {
+      ranges.add("127.0.0.0/8");
+      ranges.add("::1");
+      ranges.addAll((List<String>) merged.get("scanCidr"));
+    }
+    try {
+      return AddressRanges.parse(ranges);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException((given.isEmpty() ? "--scan-cidr: " : "--backend-allow: ") + e.getMessage());
+    }
   }
 
   /** The admin token: given inline (prefer the environment: flags show in ps) or read from a file, not both. */

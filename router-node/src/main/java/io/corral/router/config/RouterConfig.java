@@ -1,6 +1,7 @@
 package io.corral.router.config;
 
 import io.corral.cluster.ledger.Strategy;
+import io.corral.cluster.trust.AddressRanges;
 import io.corral.cluster.trust.ClusterTrust;
 import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
@@ -59,6 +60,8 @@ import java.util.Objects;
  *                          browser; {@code *} for any
  * @param trust             who may join the cluster: the cluster secret, the member allow-list, and whether the
  *                          operator accepted a cluster without a secret beyond loopback
+ * @param backendAllow      where backends that arrive at runtime (admin API, scans) may be: checked on the resolved
+ *                          address of every connect (default: loopback and the scan ranges)
  */
 public record RouterConfig(
     String host,
@@ -97,7 +100,8 @@ public record RouterConfig(
     Duration coldWait,
     boolean stickyConversations,
     List<String> corsOrigins,
-    ClusterTrust trust) {
+    ClusterTrust trust,
+    AddressRanges backendAllow) {
 
   public RouterConfig {
     corsOrigins = List.copyOf(corsOrigins);
@@ -149,6 +153,7 @@ public record RouterConfig(
     }
     Objects.requireNonNull(dashboard, "dashboard");
     Objects.requireNonNull(trust, "trust");
+    Objects.requireNonNull(backendAllow, "backendAllow");
   }
 
   /** The leader's dashboard port (0: none). */
@@ -187,6 +192,6 @@ public record RouterConfig(
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
         bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait, stickyConversations,
-        corsOrigins, trust);
+        corsOrigins, trust, backendAllow);
   }
 }

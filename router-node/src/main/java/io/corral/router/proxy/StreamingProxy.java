@@ -16,7 +16,9 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,7 @@ public final class StreamingProxy {
 
   private final Duration slowClientTimeout;
   private final Predicate<String> forwardsAuth;
+  private final Function<BackendId, Future<SocketAddress>> connectTargets;
 
   /**
    * @param slowClientTimeout how long a client may leave a full write buffer unread: then its slot is freed and
@@ -50,16 +53,21 @@ public final class StreamingProxy {
    */
   public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout,
       Duration slowClientTimeout) {
-    this(vertx, client, firstByteTimeout, idleTimeout, slowClientTimeout, id -> false);
+    this(vertx, client, firstByteTimeout, idleTimeout, slowClientTimeout, id -> false,
+        id -> Future.succeededFuture(SocketAddress.inetSocketAddress(id.port(), id.host())));
   }
 
   /**
-   * @param forwardsAuth whether a backend (by id) gets the clients' {@code Authorization} and {@code Cookie} headers
-   *                     (the operator said {@code ;forward-auth}); without it they never leave corral
+   * @param forwardsAuth   whether a backend (by id) gets the clients' {@code Authorization} and {@code Cookie}
+   *                       headers (the operator said {@code ;forward-auth}); without it they never leave corral
+   * @param connectTargets the address to connect to for a backend (resolved, and refused outside the allowed ranges
+   *                       where its origin asks for it); a failure is a connect failure
    */
   public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout,
-      Duration slowClientTimeout, Predicate<String> forwardsAuth) {
+      Duration slowClientTimeout, Predicate<String> forwardsAuth,
+      Function<BackendId, Future<SocketAddress>> connectTargets) {
     this.forwardsAuth = forwardsAuth;
+    this.connectTargets = connectTargets;
     this.slowClientTimeout = slowClientTimeout;
     this.vertx = vertx;
     this.client = client;
@@ -176,7 +184,17 @@ public final class StreamingProxy {
       headers.set("X-Request-Id", requestId);
       options.setHeaders(headers);
       timerId = vertx.setTimer(firstByteTimeout.toMillis(), id -> noFirstByte());
-      send(options, true);
+      // the address the connect goes to, checked where the backend's origin asks for it; resolved off the loop
+      connectTargets.apply(backend).onComplete(target -> {
+        if (finished) {
+          return;
+        }
+        if (target.failed()) {
+          connectFailed(target.cause());
+          return;
+        }
+        send(options.setServer(target.result()), true);
+      });
     }
 
     /**
