@@ -12,6 +12,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.InstantSource;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -27,6 +28,11 @@ final class AppsApi {
 
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._:/@+-]{0,99}");
   private static final int MAX_FIELD = 200;
+  /**
+   * Applications the cluster keeps registered at once: far more than a LAN runs, few enough that the dashboard's
+   * snapshot (and every viewer's stream) stays small when a script registers thousands.
+   */
+  static final int MAX_APPS = 500;
 
   private final AppRegistry registry;
   private final EventStream events;
@@ -64,8 +70,18 @@ final class AppsApi {
     if (name == null || version == null || kind == null || dashboardUrl == null) {
       return;
     }
+    if (!SafeLinks.isWebLink(dashboardUrl) && !dashboardUrl.isEmpty()) {
+      error(ctx, 400, "\"dashboardUrl\" must be an http:// or https:// URL");
+      return;
+    }
     long now = clock.millis();
     boolean known = registry.get(name).isPresent();
+    if (!known && registry.all().size() >= MAX_APPS && !makeRoom(now)) {
+      ctx.response().putHeader("Retry-After", "60");
+      error(ctx, 503, "the cluster already has " + MAX_APPS + " registered applications, none of them stale; "
+          + "unregister one first");
+      return;
+    }
     RegisteredApp app = new RegisteredApp(name, version, kind, dashboardUrl, apiUrl, now, now);
     Future.fromCompletionStage(registry.register(app), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
       if (ar.failed()) {
@@ -82,6 +98,20 @@ final class AppsApi {
           .put("staleAfterSeconds", settings.appStaleAfter().toSeconds())
           .put("removeAfterSeconds", settings.appRemoveAfter().toSeconds()));
     });
+  }
+
+  /**
+   * Room for one more app when the registry is full: the app whose heartbeat is oldest among the stale ones goes
+   * (it has missed its heartbeats and would go anyway). False when none is stale.
+   */
+  private boolean makeRoom(long now) {
+    long staleBefore = now - settings.appStaleAfter().toMillis();
+    return registry.all().stream().filter(a -> a.lastHeartbeatMillis() < staleBefore)
+        .min(Comparator.comparingLong(RegisteredApp::lastHeartbeatMillis))
+        .map(oldest -> {
+          registry.unregister(oldest.name());
+          return true;
+        }).orElse(false);
   }
 
   private void heartbeat(RoutingContext ctx) {
@@ -140,7 +170,7 @@ final class AppsApi {
 
   static JsonObject appJson(RegisteredApp a) {
     return new JsonObject().put("name", a.name()).put("version", a.version()).put("kind", a.kind())
-        .put("dashboardUrl", a.dashboardUrl()).put("member", a.member()).put("registeredAt", a.registeredAtMillis())
+        .put("dashboardUrl", SafeLinks.orEmpty(a.dashboardUrl())).put("member", a.member()).put("registeredAt", a.registeredAtMillis())
         .put("lastHeartbeat", a.lastHeartbeatMillis());
   }
 

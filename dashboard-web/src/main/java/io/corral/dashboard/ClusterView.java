@@ -172,6 +172,9 @@ final class ClusterView {
         .put("oldestWaitMs", oldest).put("heldByMember", heldBy).put("arrivals", ledger.getLong("arrivals", 0L));
   }
 
+  /** Application rows in a snapshot: registered apps (capped by the registry) first, then unregistered names. */
+  static final int MAX_APP_ROWS = 600;
+
   JsonArray applications(Map<String, JsonObject> docs) {
     long now = clock.millis();
     Map<String, long[]> counts = new TreeMap<>();
@@ -195,12 +198,16 @@ final class ClusterView {
       }
       boolean stale = now - a.lastHeartbeatMillis() > appStaleAfter.toMillis();
       out.add(appJson(a.name(), c).put("registered", true).put("version", a.version()).put("kind", a.kind())
-          .put("dashboardUrl", a.dashboardUrl()).put("member", a.member())
+          .put("dashboardUrl", SafeLinks.orEmpty(a.dashboardUrl())).put("member", a.member())
           .put("registeredAt", a.registeredAtMillis()).put("lastHeartbeat", a.lastHeartbeatMillis())
           .put("status", stale ? "stale" : "active"));
     }
-    // apps that send X-Corral-App without registering still get their requests counted
-    counts.forEach((name, c) -> out.add(appJson(name, c).put("registered", false).put("status", "unregistered")));
+    // apps that send X-Corral-App without registering still get their requests counted: the most recent first, and
+    // only as many as keep the snapshot (sent to every viewer) small
+    counts.entrySet().stream().sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[2]))
+        .limit(Math.max(0, MAX_APP_ROWS - out.size()))
+        .forEach(e -> out.add(appJson(e.getKey(), e.getValue()).put("registered", false)
+            .put("status", "unregistered")));
     return out;
   }
 

@@ -1,6 +1,7 @@
 package io.corral.dashboard;
 
 import io.corral.cluster.CorralMember;
+import io.corral.cluster.MemberView;
 import io.corral.cluster.apps.AppRegistry;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.OpenCircuits;
@@ -13,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.InstantSource;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -63,6 +65,7 @@ public final class Dashboard implements AutoCloseable {
   private final MemberStatsPublisher publisher;
   private final MembershipEvents membership;
   private final BackendRegistry backends;
+  private final PageOrigins pageOrigins;
   private volatile JsonObject rpcListing = new JsonObject();
   private volatile long rpcFetchedAt;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -76,6 +79,17 @@ public final class Dashboard implements AutoCloseable {
   public Dashboard(Vertx vertx, CorralMember member, BackendRegistry backends, OpenCircuits circuits,
       SlotLedger ledger, EventStream eventStream, DashboardSettings settings, String apiUrl, String host,
       String advertisedHost, RpcListing rpc, InstantSource clock) {
+    this(vertx, member, backends, circuits, ledger, eventStream, settings, apiUrl, host, advertisedHost, rpc, clock,
+        r -> { });
+  }
+
+  /**
+   * @param portGuards what the dashboard port applies before its routes, as the API port does (the member that
+   *                   wires everything passes its body deadline and browser-origin check)
+   */
+  public Dashboard(Vertx vertx, CorralMember member, BackendRegistry backends, OpenCircuits circuits,
+      SlotLedger ledger, EventStream eventStream, DashboardSettings settings, String apiUrl, String host,
+      String advertisedHost, RpcListing rpc, InstantSource clock, Consumer<Router> portGuards) {
     // called from a plain thread: this creates the event-loop context all dashboard work runs on
     this.context = vertx.getOrCreateContext();
     this.member = member;
@@ -96,22 +110,36 @@ public final class Dashboard implements AutoCloseable {
     this.live = new LiveClients(vertx, context, this::snapshot, pushGap);
     this.appsApi = new AppsApi(apps, eventStream, settings, apiUrl, clock);
     this.routes = new DashboardRoutes(this, appsApi);
-    Router portRouter = portRouter(vertx, member.settings().clusterName(), member.self().name());
+    Router portRouter = portRouter(vertx, member.settings().clusterName(), member.self().name(), portGuards);
     routes.mount(portRouter);
     this.port = new DashboardPort(vertx, context, settings, host, advertisedHost, member.settings().clusterName(),
         portRouter);
     this.publisher = new MemberStatsPublisher(vertx, member, ledger, board, tap, settings.statsInterval(), clock,
         port::status, appsApi::reportStale);
     this.membership = new MembershipEvents(member, eventStream);
+    this.pageOrigins = new PageOrigins(settings.port());
+  }
+
+  /**
+   * Whether {@code origin} is a page of this cluster's dashboard: a member's API origin, or a member's host on the
+   * dashboard port, including members that have left since this one started. Such pages read each other's
+   * streams when they fail over.
+   */
+  boolean isMemberOrigin(String origin) {
+    pageOrigins.remember(member.members());
+    return pageOrigins.contains(origin);
   }
 
   /** The dashboard port serves the dashboard alone (not the model API), stamped like every corral answer. */
-  private Router portRouter(Vertx vertx, String clusterName, String memberName) {
+  private Router portRouter(Vertx vertx, String clusterName, String memberName, Consumer<Router> guards) {
     Router r = Router.router(vertx);
     r.route().handler(ctx -> {
       ctx.response().putHeader("X-Corral-Member", memberName).putHeader("X-Corral-Cluster", clusterName);
       ctx.next();
     });
+    guards.accept(r);
+    r.errorHandler(403, ctx -> AppsApi.error(ctx, 403, "origin " + ctx.request().getHeader("Origin")
+        + " may not call this from a browser; members allow pages from this machine and --cors-origin"));
     r.get("/").handler(ctx -> ctx.redirect("/dashboard"));
     r.errorHandler(404, ctx -> AppsApi.error(ctx, 404, "no such endpoint on the dashboard port: "
         + ctx.request().method() + " " + ctx.request().path()));
@@ -138,6 +166,7 @@ public final class Dashboard implements AutoCloseable {
    */
   public Future<Void> start() {
     board.onChange(id -> {
+      pageOrigins.remember(member.members());
       long now = clock.millis();
       if (history.due(now)) {
         history.offer(now, ClusterView.totals(view.docs()));

@@ -103,7 +103,7 @@ final class DashboardRoutes {
     Map<String, JsonObject> docs = view.docs();
     String text = ClusterMetricsText.render(docs, view.members(docs), view.backends(docs), view.queue(docs),
         view.applications(docs));
-    cors(ctx);
+    // scrapers send no Origin: no CORS header, so no web page can read the cluster's figures
     ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text);
   }
 
@@ -118,15 +118,37 @@ final class DashboardRoutes {
     }
   }
 
-  private static void cors(RoutingContext ctx) {
-    ctx.response().putHeader("Access-Control-Allow-Origin", "*");
+  /**
+   * Lets a dashboard page served by another member (its API port or the leader's dashboard port) read this member's
+   * stream and JSON: the page fails over to another member when its own goes away. Any other origin gets no CORS
+   * header, so a foreign page cannot read the cluster's data.
+   */
+  private void cors(RoutingContext ctx) {
+    String origin = ctx.request().getHeader("Origin");
+    if (origin != null && dashboard.isMemberOrigin(origin)) {
+      ctx.response().putHeader("Access-Control-Allow-Origin", origin).putHeader("Vary", "Origin");
+    }
   }
 
+  /**
+   * The page, its script and its style: scripts only from here (no inline script, nothing from elsewhere), no
+   * framing (clickjacking), no sniffing a type into another.
+   */
   private static void text(RoutingContext ctx, String type, String body) {
-    ctx.response().putHeader("Content-Type", type).putHeader("Cache-Control", "no-cache").end(body);
+    ctx.response().putHeader("Content-Type", type).putHeader("Cache-Control", "no-cache")
+        .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        .putHeader("X-Content-Type-Options", "nosniff").putHeader("X-Frame-Options", "DENY")
+        .putHeader("Referrer-Policy", "no-referrer").end(body);
   }
 
-  private static void json(RoutingContext ctx, JsonObject body) {
+  /**
+   * The page's own scripts only; it opens event streams and reads JSON from other members (failover), so connections
+   * may go to other origins; inline styles are used for bar widths.
+   */
+  static final String CONTENT_SECURITY_POLICY = "script-src 'self'; object-src 'none'; base-uri 'none'; "
+      + "frame-ancestors 'none'; form-action 'none'";
+
+  private void json(RoutingContext ctx, JsonObject body) {
     cors(ctx);
     ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(body.encode());
   }

@@ -30,8 +30,14 @@ public final class TrafficTap implements Handler<RoutingContext> {
   static final Set<String> MODEL_PATHS = Set.of("/api/chat", "/api/generate", "/api/embed", "/api/embeddings",
       "/v1/chat/completions", "/v1/completions", "/v1/embeddings");
   private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._:/@+-]{0,99}");
-  /** Distinct backends and apps tracked; beyond it new names are folded into "other" (memory stays bounded). */
+  /** Distinct backends tracked; beyond it new names are folded into "other" (memory stays bounded). */
   private static final int MAX_NAMES = 500;
+  /**
+   * Distinct app names tracked: the header is any client's text, and this member posts them all to the cluster
+   * every second. When full, names idle for {@link #IDLE_NAME_MILLIS} make room; otherwise they fold into "other".
+   */
+  static final int MAX_APP_NAMES = 100;
+  static final long IDLE_NAME_MILLIS = 10 * 60_000;
 
   /** A request that failed on this member, for the event stream. */
   public record Failure(String route, String backend, String app, int status) {}
@@ -100,7 +106,7 @@ public final class TrafficTap implements Handler<RoutingContext> {
         named(backends, backend).record(now, status >= 500, ttftNanos);
       }
       if (app != null) {
-        named(apps, app).record(now, error, totalNanos);
+        named(apps, app, MAX_APP_NAMES, now).record(now, error, totalNanos);
       }
     }
   }
@@ -114,9 +120,18 @@ public final class TrafficTap implements Handler<RoutingContext> {
   }
 
   private static Tally named(Map<String, Tally> map, String name) {
+    return named(map, name, MAX_NAMES, Long.MIN_VALUE);
+  }
+
+  /** The tally of {@code name}; past {@code max} names, idle ones go first, then new names count as "other". */
+  private static Tally named(Map<String, Tally> map, String name, int max, long now) {
     Tally t = map.get(name);
     if (t == null) {
-      if (map.size() >= MAX_NAMES) {
+      if (map.size() >= max && now != Long.MIN_VALUE) {
+        map.entrySet().removeIf(e -> !e.getKey().equals("other")
+            && now - e.getValue().lastSeenMillis > IDLE_NAME_MILLIS);
+      }
+      if (map.size() >= max) {
         return map.computeIfAbsent("other", k -> new Tally());
       }
       t = new Tally();

@@ -48,6 +48,7 @@ import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.GrantDatagrams;
+import io.corral.router.routing.HealthRecheck;
 import io.corral.router.routing.LedgerSelector;
 import io.corral.router.routing.QueueSettings;
 import io.corral.router.routing.WarmModels;
@@ -262,10 +263,12 @@ public final class RouterNode implements AutoCloseable {
       // statistics this member posts for the others, and the leader's dashboard port. Started below, once the
       // member serves.
       Dashboard dashboard = new Dashboard(vertx, member, backends, circuits, ledger, events, config.dashboard(),
-          apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock);
+          apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock,
+          r -> ApiRouter.guard(r, vertx, config.bodyTimeout(), config.corsOrigins(), List.of("/api/*")));
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
           breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens, warm,
-          config.stickyConversations());
+          config.stickyConversations(), new HealthRecheck(new BackendFingerprinter(backendReads,
+              config.connectTimeout().toMillis())));
       // a backend whose listing is over the size cap is probed now, and so marked down with the reason
       BackendFanOut fanOut = new BackendFanOut(backendReads, 5_000, id -> {
         BackendMonitor m = monitorRef.get();

@@ -17,6 +17,11 @@
   };
 
   function $(id) { return document.getElementById(id); }
+  // only http(s) links are rendered: a registered app's URL is anyone's text (the members check it too)
+  function webLink(u) {
+    return typeof u === 'string' && /^https?:\/\/[^\s\/]/i.test(u);
+  }
+
   function esc(v) {
     return String(v == null ? '' : v).replace(/[&<>"']/g, function (c) {
       return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
@@ -120,7 +125,7 @@
     $('cluster-name').textContent = s.cluster;
     $('served-by').textContent = s.servedBy.name + ' (' + s.servedBy.apiUrl + ')';
     var lp = s.dashboard.leaderPort;
-    $('leader-port').innerHTML = lp && lp.bound && lp.url ? 'leader dashboard: <a href="' + esc(lp.url) + '">'
+    $('leader-port').innerHTML = lp && lp.bound && webLink(lp.url) ? 'leader dashboard: <a href="' + esc(lp.url) + '">'
         + esc(lp.url.replace(/^https?:\/\//, '')) + '</a>' : (lp && lp.port ? 'dashboard port ' + esc(lp.port)
         + ': ' + esc(lp.state) : '');
     renderTotals(s);
@@ -210,7 +215,8 @@
       var cls = a.status === 'active' ? 'health-up' : a.status === 'stale' ? 'health-draining' : 'health-unknown';
       return '<tr data-app="' + esc(a.name) + '"><td><b>' + esc(a.name) + '</b>'
           + (a.version ? ' <span class="muted small">' + esc(a.version) + '</span>' : '')
-          + (a.dashboardUrl ? ' <a class="small" href="' + esc(a.dashboardUrl) + '">dashboard</a>' : '') + '</td>'
+          + (webLink(a.dashboardUrl) ? ' <a class="small" rel="noopener noreferrer" href="' + esc(a.dashboardUrl)
+            + '">dashboard</a>' : '') + '</td>'
           + '<td>' + esc(a.kind || '\u2013') + '</td><td><span class="health ' + cls + '">' + esc(a.status) + '</span></td>'
           + '<td class="num">' + num(a.requestsTotal) + '</td><td>' + (a.lastHeartbeat ? ago(a.lastHeartbeat) : '\u2013') + '</td></tr>';
     }).join('');

@@ -26,13 +26,7 @@ public final class ApiRouter {
       Consumer<Router> extraRoutes) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIds(memberName));
-    router.route().handler(ctx -> bodyDeadline(vertx, ctx, bodyTimeout));
-    // browsers ask before calling the APIs from a page, and a page from a foreign origin is refused (the admin API
-    // too: a site open in the operator's browser must not drain or add backends); the dashboard is same-origin
-    CorsHandler cors = BrowserOrigins.handler(corsOrigins);
-    for (String path : List.of("/", "/api/*", "/v1/*", "/admin/*")) {
-      router.route(path).handler(cors);
-    }
+    guard(router, vertx, bodyTimeout, corsOrigins, List.of("/", "/api/*", "/v1/*", "/admin/*"));
     for (String path : List.of("/api/*", "/v1/*")) {
       router.route(path).handler(ApiRouter::jsonDespiteFormLabel);
     }
@@ -54,6 +48,21 @@ public final class ApiRouter {
     router.errorHandler(500, ctx -> error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown"
         : ctx.failure().toString()), "internal_error"));
     return router;
+  }
+
+  /**
+   * What every port that serves requests applies first (the API port, and the leader's dashboard port): a deadline
+   * for the request body, and the browser-origin check on {@code corsPaths}. Browsers ask before calling the APIs
+   * from a page, and a page from a foreign origin is refused (the admin API too: a site open in the operator's
+   * browser must not drain or add backends, nor register apps); the dashboard page itself is same-origin.
+   */
+  public static void guard(Router router, Vertx vertx, Duration bodyTimeout, List<String> corsOrigins,
+      List<String> corsPaths) {
+    router.route().handler(ctx -> bodyDeadline(vertx, ctx, bodyTimeout));
+    CorsHandler cors = BrowserOrigins.handler(corsOrigins);
+    for (String path : corsPaths) {
+      router.route(path).handler(cors);
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.AdmissionRefused;
 import io.corral.router.routing.BackendBreakers;
 import io.corral.router.routing.BackendSelector;
+import io.corral.router.routing.HealthRecheck;
 import io.corral.router.routing.HedgePolicy;
 import io.corral.router.routing.RouteRequest;
 import io.corral.router.routing.SlotLease;
@@ -58,6 +59,7 @@ public final class ModelRequests {
   /** Whether continuing chats go back to the backend of their last turn (see {@link ConversationKeys}). */
   private final boolean stickyConversations;
   private final UnsupportedEndpoints unsupported = new UnsupportedEndpoints(Duration.ofMinutes(10));
+  private final HealthRecheck recheck;
 
   /**
    * @param maxRetries how many other backends a request may try after a failure before its first byte
@@ -66,6 +68,19 @@ public final class ModelRequests {
   public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
       RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
       EventStream events, GenerationObserver generation, WarmModels warm, boolean stickyConversations) {
+    this(backends, selector, proxy, metrics, defaultStrategy, breakers, maxRetries, hedge, events, generation, warm,
+        stickyConversations, null);
+  }
+
+  /**
+   * @param recheck asks a backend's probe whether it is well when its error cannot be told apart from a bad request
+   *                (it was the only backend to try); null: such errors count against the backend as any other
+   */
+  public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
+      RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
+      EventStream events, GenerationObserver generation, WarmModels warm, boolean stickyConversations,
+      HealthRecheck recheck) {
+    this.recheck = recheck;
     this.stickyConversations = stickyConversations;
     this.warm = warm;
     this.generation = generation;
@@ -157,6 +172,15 @@ public final class ModelRequests {
     long hedgeTimer = -1;
     long arrivalSeq = -1;
     ProxyOutcome lastFailure;
+    /**
+     * The first backend that answered this request with its own error ({@link ProxyOutcome#serverError}): not counted
+     * against it until another backend shows whose fault it was (its outcome and duration kept for then).
+     */
+    String suspect;
+    ProxyOutcome suspectOutcome;
+    long suspectNanos;
+    /** A second backend failed the same way: the request is at fault; it is answered with the error, no retry. */
+    boolean poison;
 
     Call(RoutingContext ctx, ApiFamily family, String route, long arrival, String requestId, Buffer body,
         String raw, String model, int priority, Strategy strategy, Future<Void> clientGone, boolean hedged,
@@ -282,7 +306,7 @@ public final class ModelRequests {
           lease.release();
           c.running--;
           ProxyOutcome outcome = ar.result();
-          breakers.record(backendId, outcome, System.nanoTime() - forwardedAt);
+          judge(c, lease.backend(), outcome, System.nanoTime() - forwardedAt, failover);
           if (outcome.result() == ProxyOutcome.Result.HEDGE_LOST) {
             return;
           }
@@ -364,6 +388,48 @@ public final class ModelRequests {
         });
   }
 
+  /**
+   * Counts an outcome against its backend's circuit breaker, unless it may be the request's fault. A backend's own
+   * error (500, 505-599) before the first byte is held as a suspicion while one other backend tries: when that one
+   * fails the same way the request is poison and neither is counted; when it does anything else the first backend's
+   * error was its own and counts. An error that could not be tried elsewhere counts only if the backend's health
+   * probe also fails.
+   */
+  private void judge(Call c, BackendState backend, ProxyOutcome outcome, long nanos, boolean couldFailOver) {
+    String id = backend.id();
+    boolean ownError = outcome.result() == ProxyOutcome.Result.SERVER_ERROR
+        || outcome.result() == ProxyOutcome.Result.COMPLETED && ProxyOutcome.serverError(outcome.status());
+    if (ownError && c.suspect != null && !c.suspect.equals(id)) {
+      log.info("event=request_poison request={} backends={},{} status={} (the request fails on both: counted "
+          + "against neither)", c.requestId, c.suspect, id, outcome.status());
+      c.suspect = null;
+      c.poison = true;
+      return;
+    }
+    if (outcome.result() == ProxyOutcome.Result.SERVER_ERROR && c.suspect == null) {
+      c.suspect = id;
+      c.suspectOutcome = outcome;
+      c.suspectNanos = nanos;
+      return;
+    }
+    if (c.suspect != null && !c.suspect.equals(id) && outcome.result() != ProxyOutcome.Result.HEDGE_LOST
+        && outcome.result() != ProxyOutcome.Result.CLIENT_GONE) {
+      // another backend did something else with the same request: the suspect's error was its own
+      breakers.record(c.suspect, c.suspectOutcome, c.suspectNanos);
+      c.suspect = null;
+    }
+    if (ownError && !couldFailOver && recheck != null) {
+      // nowhere else to try it: the backend's own probe decides whether this was the backend
+      recheck.healthy(backend).onSuccess(well -> {
+        if (!well) {
+          breakers.record(id, outcome, nanos);
+        }
+      });
+      return;
+    }
+    breakers.record(id, outcome, nanos);
+  }
+
   /** The backend failed before the client got a byte: try the next one, the failed ones excluded. */
   private void failedOver(Call c, String backendId, ProxyOutcome outcome) {
     c.excluded.add(backendId);
@@ -379,7 +445,7 @@ public final class ModelRequests {
       metrics.requestFinished(c.route, backendId, 499, Duration.ofNanos(System.nanoTime() - c.arrival));
       return;
     }
-    if (c.attempts > maxRetries) {
+    if (c.attempts > maxRetries || c.poison) {
       answerLastFailure(c);
       return;
     }
@@ -390,7 +456,7 @@ public final class ModelRequests {
   private void answerLastFailure(Call c) {
     ProxyOutcome last = c.lastFailure;
     int status = switch (last.result()) {
-      case BACKEND_REFUSED, UNSUPPORTED -> last.status();
+      case BACKEND_REFUSED, UNSUPPORTED, SERVER_ERROR -> last.status();
       case NO_FIRST_BYTE -> 504;
       default -> 502;
     };
@@ -404,7 +470,9 @@ public final class ModelRequests {
       c.ctx.response().putHeader("Retry-After", "5");
     }
     c.ctx.response().putHeader("X-Corral-Attempts", Integer.toString(c.attempts));
-    reject(c, status, last.failure() + " (no other backend left after " + c.attempts + " attempt(s))", code);
+    reject(c, status, last.failure() + (c.poison ? " (another backend failed the same request the same way: the "
+        + "request itself is the likely cause)" : " (no other backend left after " + c.attempts + " attempt(s))"),
+        code);
   }
 
   private void noBackend(RoutingContext ctx, ApiFamily family, String route, long arrival, String raw,

@@ -30,6 +30,18 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos, boole
     this(result, status, firstByteNanos, answered, failure, 0, 0);
   }
 
+  /** How much of a backend's error answer is read to quote its message (the rest is dropped). */
+  public static final int ERROR_BODY_LIMIT = 8 * 1024;
+
+  /**
+   * A backend's own error status before any byte reached the client, other than the "try elsewhere" ones: 500 and
+   * 505-599. Possibly the request's fault (a poison request), possibly the backend's; the caller tries one other
+   * backend to tell them apart.
+   */
+  public static boolean serverError(int status) {
+    return status >= 500 && status != 501 && !FAILOVER_STATUSES.contains(status);
+  }
+
   /** Whether the caller may send the request to another backend: nothing reached the client yet. */
   public boolean mayFailOver() {
     return !answered && result != Result.CLIENT_GONE && result != Result.SLOW_CLIENT
@@ -59,6 +71,11 @@ public record ProxyOutcome(Result result, int status, long firstByteNanos, boole
     /** The backend stopped sending mid-stream for longer than the idle timeout. */
     STALLED,
     /** The backend's response broke off mid-stream. */
-    BACKEND_FAILED
+    BACKEND_FAILED,
+    /**
+     * The backend answered with its own error ({@link #serverError}) before any byte reached the client; the answer
+     * was held back so another backend can try ({@code failure} quotes its message).
+     */
+    SERVER_ERROR
   }
 }

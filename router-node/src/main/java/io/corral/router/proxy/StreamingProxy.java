@@ -252,6 +252,10 @@ public final class StreamingProxy {
         resetUpstream();
         return;
       }
+      if (failover && ProxyOutcome.serverError(resp.statusCode())) {
+        holdServerError(resp);
+        return;
+      }
       if (failover && resp.statusCode() == 501) {
         unanswered(ProxyOutcome.Result.UNSUPPORTED, 501,
             "backend " + backend + " does not implement " + request.path());
@@ -432,6 +436,32 @@ public final class StreamingProxy {
       }
       finish(ProxyOutcome.Result.CLIENT_GONE, 499);
       resetUpstream();
+    }
+
+    /**
+     * A backend's own error before the first byte, with another backend to try: read what it says (a few KiB at
+     * most, within the first-byte timeout), then leave the answer unsent, so the caller can tell a poison request
+     * (it fails everywhere) from a failing backend.
+     */
+    void holdServerError(HttpClientResponse resp) {
+      Buffer said = Buffer.buffer();
+      Runnable settle = () -> {
+        if (!finished) {
+          unanswered(ProxyOutcome.Result.SERVER_ERROR, resp.statusCode(), "backend " + backend + " answered "
+              + resp.statusCode() + ": " + ErrorMessages.of(said));
+          resetUpstream();
+        }
+      };
+      resp.handler(chunk -> {
+        if (said.length() < ProxyOutcome.ERROR_BODY_LIMIT) {
+          said.appendBuffer(chunk, 0, Math.min(chunk.length(), ProxyOutcome.ERROR_BODY_LIMIT - said.length()));
+        }
+        if (said.length() >= ProxyOutcome.ERROR_BODY_LIMIT) {
+          settle.run();
+        }
+      });
+      resp.endHandler(v -> settle.run());
+      resp.exceptionHandler(err -> settle.run());
     }
 
     void resetUpstream() {
