@@ -80,16 +80,16 @@ public final class Dashboard implements AutoCloseable {
       SlotLedger ledger, EventStream eventStream, DashboardSettings settings, String apiUrl, String host,
       String advertisedHost, RpcListing rpc, InstantSource clock) {
     this(vertx, member, backends, circuits, ledger, eventStream, settings, apiUrl, host, advertisedHost, rpc, clock,
-        r -> { });
+        PortSetup.PLAIN);
   }
 
   /**
-   * @param portGuards what the dashboard port applies before its routes, as the API port does (the member that
-   *                   wires everything passes its body deadline and browser-origin check)
+   * @param portSetup how the dashboard port is served, as the API port is (the member that wires everything passes
+   *                  its TLS certificate, connection guard, body deadline and browser-origin check)
    */
   public Dashboard(Vertx vertx, CorralMember member, BackendRegistry backends, OpenCircuits circuits,
       SlotLedger ledger, EventStream eventStream, DashboardSettings settings, String apiUrl, String host,
-      String advertisedHost, RpcListing rpc, InstantSource clock, Consumer<Router> portGuards) {
+      String advertisedHost, RpcListing rpc, InstantSource clock, PortSetup portSetup) {
     // called from a plain thread: this creates the event-loop context all dashboard work runs on
     this.context = vertx.getOrCreateContext();
     this.member = member;
@@ -110,10 +110,11 @@ public final class Dashboard implements AutoCloseable {
     this.live = new LiveClients(vertx, context, this::snapshot, pushGap);
     this.appsApi = new AppsApi(apps, eventStream, settings, apiUrl, clock);
     this.routes = new DashboardRoutes(this, appsApi);
-    Router portRouter = portRouter(vertx, member.settings().clusterName(), member.self().name(), portGuards);
+    Router portRouter = portRouter(vertx, member.settings().clusterName(), member.self().name(),
+        portSetup.guards());
     routes.mount(portRouter);
     this.port = new DashboardPort(vertx, context, settings, host, advertisedHost, member.settings().clusterName(),
-        portRouter);
+        portRouter, portSetup);
     this.publisher = new MemberStatsPublisher(vertx, member, ledger, board, tap, settings.statsInterval(), clock,
         port::status, appsApi::reportStale);
     this.membership = new MembershipEvents(member, eventStream);

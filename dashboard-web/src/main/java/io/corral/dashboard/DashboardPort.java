@@ -46,6 +46,7 @@ final class DashboardPort {
   private final String advertisedHost;
   private final String clusterName;
   private final Handler<HttpServerRequest> handler;
+  private final PortSetup setup;
   private HttpServer server;
   private boolean wanted;
   private long retryTimer = -1;
@@ -54,7 +55,7 @@ final class DashboardPort {
   private volatile String occupant = "";
 
   DashboardPort(Vertx vertx, Context context, DashboardSettings settings, String host, String advertisedHost,
-      String clusterName, Handler<HttpServerRequest> handler) {
+      String clusterName, Handler<HttpServerRequest> handler, PortSetup setup) {
     this.vertx = vertx;
     this.context = context;
     this.settings = settings;
@@ -62,6 +63,7 @@ final class DashboardPort {
     this.advertisedHost = advertisedHost;
     this.clusterName = clusterName;
     this.handler = handler;
+    this.setup = setup;
     this.state = settings.port() == 0 ? State.OFF : State.NOT_LEADER;
   }
 
@@ -94,9 +96,10 @@ final class DashboardPort {
       return Future.succeededFuture();
     }
     attempts++;
-    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(settings.port())
-        .setCompressionSupported(false).setIdleTimeout(0);
+    HttpServerOptions options = setup.options().apply(new HttpServerOptions().setHost(host).setPort(settings.port())
+        .setCompressionSupported(false).setIdleTimeout(0));
     HttpServer candidate = vertx.createHttpServer(options).requestHandler(handler);
+    setup.server().accept(candidate);
     return candidate.listen().transform(ar -> {
       if (ar.succeeded()) {
         if (!wanted) {
@@ -145,7 +148,9 @@ final class DashboardPort {
   /** Asks the occupant whether it is a corral dashboard; completes with its description, or null. */
   private Future<String> probe() {
     String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000));
+    // the occupant's certificate is not checked: its answer only decides whether to log "already running"
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000)
+        .setSsl(setup.tls()).setTrustAll(setup.tls()).setVerifyHost(false));
     Future<String> seen = client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(target)
             .setPort(settings.port()).setURI("/api/dashboard").setTimeout(2000))
         .compose(req -> req.send())
@@ -204,7 +209,7 @@ final class DashboardPort {
   }
 
   String url() {
-    return "http://" + advertisedHost + ":" + settings.port() + "/dashboard";
+    return setup.scheme() + "://" + advertisedHost + ":" + settings.port() + "/dashboard";
   }
 
   JsonObject status() {

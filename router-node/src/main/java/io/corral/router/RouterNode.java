@@ -17,6 +17,7 @@ import io.corral.cluster.ledger.LedgerStewardship;
 import io.corral.cluster.ledger.SlotLedger;
 import io.corral.cluster.trust.ClusterTrust;
 import io.corral.dashboard.Dashboard;
+import io.corral.dashboard.PortSetup;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.DiscoverySerializers;
 import io.corral.discovery.admin.AdminBackendsWatcher;
@@ -38,12 +39,16 @@ import io.corral.router.api.ApiErrors;
 import io.corral.router.api.ApiFamily;
 import io.corral.router.api.ApiRouter;
 import io.corral.router.api.BackendFanOut;
+import io.corral.router.api.BodyBudget;
+import io.corral.router.api.ConnectionGuard;
 import io.corral.router.api.MemberApi;
 import io.corral.router.api.ModelRequests;
 import io.corral.router.api.RpcBackendsApi;
 import io.corral.router.api.ollama.OllamaRoutes;
 import io.corral.router.api.openai.OpenAiRoutes;
+import io.corral.router.config.HttpLimits;
 import io.corral.router.config.RouterConfig;
+import io.corral.router.metrics.FoldedMethods;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.BackendBreakers;
@@ -64,6 +69,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.micrometer.MetricsDomain;
@@ -80,6 +86,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,27 +191,36 @@ public final class RouterNode implements AutoCloseable {
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
             .setMetricsOptions(metricsOptions()))
-        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withMetrics(options -> new FoldedMethods(new MicrometerMetricsFactory(registry).metrics(options)))
         .build();
     DelegatingHandler handler = new DelegatingHandler(vertx);
+    HttpLimits limits = config.limits();
+    ConnectionGuard connections = new ConnectionGuard(vertx, limits);
+    // no h2c: with it, Vert.x makes a connection only once a whole request head has arrived (it must look for an
+    // Upgrade header first), so the guard could neither time out slow heads nor count silent connections; clients
+    // that offer the upgrade (Java's HttpClient) carry on over HTTP/1.1
+    UnaryOperator<HttpServerOptions> serving = limits.tls()
+        ? o -> o.setHttp2ClearTextEnabled(false).setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+            .setCertPath(limits.tlsCert().toString()).setKeyPath(limits.tlsKey().toString()))
+        : o -> o.setHttp2ClearTextEnabled(false);
     List<HttpServer> servers = new ArrayList<>();
     CorralMember member = null;
     try {
-      HttpServerOptions serverOptions = new HttpServerOptions().setHost(config.host()).setPort(config.port())
-          .setCompressionSupported(false).setTcpNoDelay(true).setIdleTimeout(0)
-          .setSendBufferSize(STREAM_SOCKET_BUFFER);
+      HttpServerOptions serverOptions = serving.apply(new HttpServerOptions().setHost(config.host())
+          .setPort(config.port()).setCompressionSupported(false).setTcpNoDelay(true).setIdleTimeout(0)
+          .setSendBufferSize(STREAM_SOCKET_BUFFER));
       servers.add(await(vertx.createHttpServer(serverOptions).requestHandler(handler)
-          .invalidRequestHandler(handler::invalidRequest).listen()));
+          .invalidRequestHandler(handler::invalidRequest).connectionHandler(connections::opened).listen()));
       int port = servers.get(0).actualPort();
       // more servers on the same port spread connections over the event loops
       for (int i = 1; i < config.eventLoops(); i++) {
         HttpServerOptions same = new HttpServerOptions(serverOptions).setPort(port);
         servers.add(await(vertx.createHttpServer(same).requestHandler(handler)
-            .invalidRequestHandler(handler::invalidRequest).listen()));
+            .invalidRequestHandler(handler::invalidRequest).connectionHandler(connections::opened).listen()));
       }
       RouterConfig bound = config.withPort(port);
       String name = bound.advertisedHost() + ":" + port;
-      String apiUrl = "http://" + name;
+      String apiUrl = (limits.tls() ? "https://" : "http://") + name;
       handler.memberName = name;
 
       member = CorralMember.start(cluster, new MemberIdentity(name, apiUrl, clock.millis()),
@@ -220,6 +236,9 @@ public final class RouterNode implements AutoCloseable {
       CoordinatorWatch coordinators = new CoordinatorWatch(vertx, CoordinatorDetector.forThisHost(),
           member.hazelcast(), apiUrl, COORDINATOR_CHECK, clock);
       RouterMetrics metrics = new RouterMetrics(registry);
+      connections.register(registry);
+      BodyBudget bodies = new BodyBudget(vertx, limits.bodyMemoryBytes(), config.maxBodySize());
+      bodies.register(registry);
 
       HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
               .setConnectTimeout((int) config.connectTimeout().toMillis())
@@ -264,7 +283,9 @@ public final class RouterNode implements AutoCloseable {
       // member serves.
       Dashboard dashboard = new Dashboard(vertx, member, backends, circuits, ledger, events, config.dashboard(),
           apiUrl, config.host(), bound.advertisedHost(), rpcApi::listing, clock,
-          r -> ApiRouter.guard(r, vertx, config.bodyTimeout(), config.corsOrigins(), List.of("/api/*")));
+          new PortSetup(limits.tls(), serving, server -> server.connectionHandler(connections::opened),
+              r -> ApiRouter.guard(r, vertx, connections, config.bodyTimeout(), config.corsOrigins(),
+                  List.of("/api/*"))));
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
           breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens, warm,
           config.stickyConversations(), new HealthRecheck(new BackendFingerprinter(backendReads,
@@ -282,7 +303,7 @@ public final class RouterNode implements AutoCloseable {
       OpenAiRoutes openAi = new OpenAiRoutes(backends, modelRequests, fanOut);
       AdminApi admin = new AdminApi(backends, overrides, adminAccess, adminTokens, events, backendAddresses);
       handler.target = ApiRouter.build(vertx, name, config.maxBodySize(), config.bodyTimeout(),
-          config.corsOrigins(), memberApi, ollama, openAi,
+          config.corsOrigins(), connections, bodies, memberApi, ollama, openAi,
           r -> {
             dashboard.mount(r);
             admin.mount(r);
@@ -329,6 +350,9 @@ public final class RouterNode implements AutoCloseable {
       log.info("event=member_started api={} cluster={} hazelcast={} backends={} members={}", apiUrl,
           cluster.clusterName(), member.hazelcast().getCluster().getLocalMember().getAddress(),
           config.backends().size(), member.members().size());
+      log.info("event=http_limits tls={} header_timeout_ms={} keep_alive_timeout_ms={} max_connections={} "
+          + "max_body_bytes={} body_memory_bytes={}", limits.tls(), limits.headerTimeout().toMillis(),
+          limits.keepAliveTimeout().toMillis(), limits.maxConnections(), config.maxBodySize(), bodies.capacity());
       return new RouterNode(bound, vertx, servers, member, backends, monitor, client, port, selector, stewardship,
           ledger, fileWatcher == null ? List.of(dashboard::close, scans::stop, rpcHealth::stop, closeNotices)
               : List.of(dashboard::close, scans::stop, rpcHealth::stop, closeNotices, fileWatcher::stop), handler,
@@ -434,7 +458,7 @@ public final class RouterNode implements AutoCloseable {
   }
 
   public String apiUrl() {
-    return "http://" + config.advertisedHost() + ":" + port;
+    return (config.limits().tls() ? "https://" : "http://") + config.advertisedHost() + ":" + port;
   }
 
   public RouterConfig config() {
@@ -537,11 +561,6 @@ public final class RouterNode implements AutoCloseable {
 
   /** Answers 503 until the API is built, then hands every request to it, and 503 again once stopping. */
   private static final class DelegatingHandler implements Handler<HttpServerRequest> {
-    /**
-     * How long a refused connection stays open after its answer: closing at once, with the rest of the client's
-     * request still unread, makes the kernel reset the connection, and the client may never read the answer.
-     */
-    static final long LINGER_MILLIS = 500;
     final Vertx vertx;
 
     DelegatingHandler(Vertx vertx) {
@@ -585,7 +604,7 @@ public final class RouterNode implements AutoCloseable {
         default -> "malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage());
       };
       request.response().putHeader("X-Corral-Member", memberName).putHeader("Connection", "close")
-          .endHandler(v -> vertx.setTimer(LINGER_MILLIS, id -> request.connection().close()));
+          .endHandler(v -> vertx.setTimer(ApiRouter.LINGER_MILLIS, id -> request.connection().close()));
       String path = request.path() == null ? "/" : request.path();
       ApiErrors.send(request.response(), ApiFamily.ofPath(path), status, message, status == 400 ? "bad_request"
           : "too_large");

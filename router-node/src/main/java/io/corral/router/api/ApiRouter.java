@@ -19,14 +19,22 @@ import java.util.function.Consumer;
  */
 public final class ApiRouter {
 
+  /**
+   * How long a connection refused mid-request stays open after its answer: closing at once, with the rest of the
+   * client's request still unread, makes the kernel reset the connection, and the client may never read the answer.
+   */
+  public static final long LINGER_MILLIS = 500;
+
   private ApiRouter() {}
 
   public static Router build(Vertx vertx, String memberName, long maxBodySize, Duration bodyTimeout,
-      List<String> corsOrigins, MemberApi memberApi, OllamaRoutes ollama, OpenAiRoutes openAi,
-      Consumer<Router> extraRoutes) {
+      List<String> corsOrigins, ConnectionGuard connections, BodyBudget bodies, MemberApi memberApi,
+      OllamaRoutes ollama, OpenAiRoutes openAi, Consumer<Router> extraRoutes) {
     Router router = Router.router(vertx);
+    router.route().handler(connections::track);
     router.route().handler(new RequestIds(memberName));
-    guard(router, vertx, bodyTimeout, corsOrigins, List.of("/", "/api/*", "/v1/*", "/admin/*"));
+    guard(router, vertx, null, bodyTimeout, corsOrigins, List.of("/", "/api/*", "/v1/*", "/admin/*"));
+    router.route().handler(bodies::admit);
     for (String path : List.of("/api/*", "/v1/*")) {
       router.route(path).handler(ApiRouter::jsonDespiteFormLabel);
     }
@@ -51,13 +59,17 @@ public final class ApiRouter {
   }
 
   /**
-   * What every port that serves requests applies first (the API port, and the leader's dashboard port): a deadline
-   * for the request body, and the browser-origin check on {@code corsPaths}. Browsers ask before calling the APIs
+   * What every port that serves requests applies first (the API port, and the leader's dashboard port): connection
+   * tracking (when {@code connections} is given; the API router tracks before it numbers requests), a deadline for
+   * the request body, and the browser-origin check on {@code corsPaths}. Browsers ask before calling the APIs
    * from a page, and a page from a foreign origin is refused (the admin API too: a site open in the operator's
    * browser must not drain or add backends, nor register apps); the dashboard page itself is same-origin.
    */
-  public static void guard(Router router, Vertx vertx, Duration bodyTimeout, List<String> corsOrigins,
-      List<String> corsPaths) {
+  public static void guard(Router router, Vertx vertx, ConnectionGuard connections, Duration bodyTimeout,
+      List<String> corsOrigins, List<String> corsPaths) {
+    if (connections != null) {
+      router.route().handler(connections::track);
+    }
     router.route().handler(ctx -> bodyDeadline(vertx, ctx, bodyTimeout));
     CorsHandler cors = BrowserOrigins.handler(corsOrigins);
     for (String path : corsPaths) {

@@ -164,8 +164,33 @@ public final class StartCommand implements Callable<Integer> {
       + "stream. Default 30s.")
   String idleTimeout;
 
-  @Option(names = "--max-body-size", paramLabel = "SIZE", description = "Largest request body. Default 32MiB.")
+  @Option(names = "--max-body-size", paramLabel = "SIZE", description = "Largest request body. Default 32MiB "
+      + "(a long context with several base64 images fits; model uploads to /api/blobs go to a backend directly).")
   String maxBodySize;
+
+  @Option(names = "--body-memory", paramLabel = "SIZE", description = "Request bodies a member holds at once "
+      + "(read, queued or being proxied); past it new requests with a body get 503 and Retry-After before their "
+      + "body is read. Default: an eighth of the heap.")
+  String bodyMemory;
+
+  @Option(names = "--header-timeout", paramLabel = "DURATION", description = "A new connection must send its "
+      + "request head within this, else it is closed. Default 15s.")
+  String headerTimeout;
+
+  @Option(names = "--keep-alive-timeout", paramLabel = "DURATION", description = "A client connection with no "
+      + "request running is closed after this (queued and streaming requests are not idle). Default 60s.")
+  String keepAliveTimeout;
+
+  @Option(names = "--max-connections", paramLabel = "N", description = "Open client connections per member, all "
+      + "its ports together; past it new connections are closed at once. Default 4096.")
+  String maxConnections;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate (chain) for HTTPS on the API "
+      + "and dashboard ports; with --tls-key.")
+  String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key for --tls-cert.")
+  String tlsKey;
 
   @Option(names = "--event-loops", paramLabel = "N", description = "Event loops serving the API. Default 2.")
   String eventLoops;
@@ -305,6 +330,12 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "firstTokenTimeout", firstTokenTimeout);
     put(m, "idleTimeout", idleTimeout);
     put(m, "maxBodySize", maxBodySize);
+    put(m, "bodyMemory", bodyMemory);
+    put(m, "headerTimeout", headerTimeout);
+    put(m, "keepAliveTimeout", keepAliveTimeout);
+    put(m, "maxConnections", maxConnections);
+    put(m, "tlsCert", tlsCert);
+    put(m, "tlsKey", tlsKey);
     put(m, "eventLoops", eventLoops);
     put(m, "dashboardPort", dashboardPort);
     put(m, "dashboardFallback", dashboardFallback);

@@ -79,6 +79,12 @@ public final class ConfigLoader {
       new Setting("firstTokenTimeout", Duration.ofSeconds(120), Values::duration),
       new Setting("idleTimeout", Duration.ofSeconds(30), Values::duration),
       new Setting("maxBodySize", 32L << 20, Values::bytes),
+      new Setting("headerTimeout", HttpLimits.DEFAULT_HEADER_TIMEOUT, Values::duration),
+      new Setting("keepAliveTimeout", HttpLimits.DEFAULT_KEEP_ALIVE_TIMEOUT, Values::duration),
+      new Setting("maxConnections", HttpLimits.DEFAULT_MAX_CONNECTIONS, Values::integer),
+      new Setting("bodyMemory", 0L, Values::bytes),
+      new Setting("tlsCert", "", Values::string),
+      new Setting("tlsKey", "", Values::string),
       new Setting("eventLoops", 2, Values::integer),
       new Setting("dashboardPort", DashboardSettings.DEFAULTS.port(), Values::port),
       new Setting("dashboardFallback", DashboardSettings.DEFAULTS.fallback(), Values::bool),
@@ -180,7 +186,8 @@ public final class ConfigLoader {
           (Duration) merged.get("drainTimeout"), (Duration) merged.get("bodyTimeout"),
           (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
           (Duration) merged.get("coldWait"), (boolean) merged.get("stickyConversations"),
-          (List<String>) merged.get("corsOrigins"), ClusterTrustLoader.load(merged), backendAllow(merged));
+          (List<String>) merged.get("corsOrigins"), ClusterTrustLoader.load(merged), backendAllow(merged),
+          httpLimits(merged));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -190,6 +197,21 @@ public final class ConfigLoader {
       throw new ConfigException(e.getMessage());
     }
     return config;
+  }
+
+  private static HttpLimits httpLimits(Map<String, Object> merged) {
+    String cert = (String) merged.get("tlsCert");
+    String key = (String) merged.get("tlsKey");
+    HttpLimits limits = new HttpLimits((Duration) merged.get("headerTimeout"),
+        (Duration) merged.get("keepAliveTimeout"), (int) merged.get("maxConnections"),
+        ((Number) merged.get("bodyMemory")).longValue(), cert.isBlank() ? null : Path.of(cert),
+        key.isBlank() ? null : Path.of(key));
+    for (Path p : new Path[] {limits.tlsCert(), limits.tlsKey()}) {
+      if (p != null && !Files.isReadable(p)) {
+        throw new ConfigException("TLS file " + p + " cannot be read");
+      }
+    }
+    return limits;
   }
 
   @SuppressWarnings("unchecked")

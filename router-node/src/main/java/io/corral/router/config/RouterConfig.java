@@ -62,6 +62,8 @@ import java.util.Objects;
  *                          operator accepted a cluster without a secret beyond loopback
  * @param backendAllow      where backends that arrive at runtime (admin API, scans) may be: checked on the resolved
  *                          address of every connect (default: loopback and the scan ranges)
+ * @param limits            what the HTTP ports allow a client: header and keep-alive timeouts, the connection cap,
+ *                          the memory for request bodies, and the TLS certificate if any
  */
 public record RouterConfig(
     String host,
@@ -101,9 +103,11 @@ public record RouterConfig(
     boolean stickyConversations,
     List<String> corsOrigins,
     ClusterTrust trust,
-    AddressRanges backendAllow) {
+    AddressRanges backendAllow,
+    HttpLimits limits) {
 
   public RouterConfig {
+    Objects.requireNonNull(limits, "limits");
     corsOrigins = List.copyOf(corsOrigins);
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(clusterName, "clusterName");
@@ -192,6 +196,6 @@ public record RouterConfig(
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
         bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait, stickyConversations,
-        corsOrigins, trust, backendAllow);
+        corsOrigins, trust, backendAllow, limits);
   }
 }

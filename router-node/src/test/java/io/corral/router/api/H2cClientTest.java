@@ -18,8 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Java's own HttpClient asks to upgrade a plain-HTTP connection to HTTP/2 (h2c) by default. On HTTP/2, ending
- * the response closes the stream at once; that must count as a completed request, not as a client that left.
+ * Java's own HttpClient asks to upgrade a plain-HTTP connection to HTTP/2 (h2c) by default. Members do not offer
+ * h2c (with it, Vert.x sets a connection up only after a whole request head, out of the connection guard's reach:
+ * issue 17), so such a client is answered over HTTP/1.1, in full, and the request counts as completed.
  */
 class H2cClientTest {
 
@@ -40,14 +41,14 @@ class H2cClientTest {
   }
 
   @Test
-  void aRequestAnsweredInFullOverAnUpgradedConnectionCountsAsCompleted() throws Exception {
+  void aClientOfferingTheUpgradeIsAnsweredOverHttp11AndCountsAsCompleted() throws Exception {
     HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
     for (String stream : List.of("false", "true")) {
       HttpResponse<String> r = h2.send(HttpRequest.newBuilder(URI.create(node.apiUrl() + "/api/chat"))
           .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3\","
               + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":" + stream + "}")).build(),
           HttpResponse.BodyHandlers.ofString());
-      assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).contains("\"done\":true");
     }
