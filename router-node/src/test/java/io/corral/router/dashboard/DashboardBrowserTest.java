@@ -3,6 +3,7 @@ package io.corral.router.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.corral.router.HeadlessChromium;
 import io.corral.router.Http;
 import io.corral.router.RouterNode;
 import io.corral.router.TestCluster;
@@ -32,9 +33,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The dashboard in a real browser (the system's headless Chromium, driven by the system's chromedriver; nothing
@@ -44,9 +42,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 class DashboardBrowserTest {
 
-  static final Path CHROMIUM = Path.of(System.getProperty("corral.chromium", "/usr/bin/chromium"));
-  static final Path CHROMEDRIVER = Path.of(System.getProperty("corral.chromedriver", "/usr/bin/chromedriver"));
-
   static TestCluster cluster;
   static SimulatedBackend sim;
   static RouterNode first;
@@ -55,13 +50,9 @@ class DashboardBrowserTest {
   static int dashboardPort;
   static WebDriver browser;
 
-  static boolean browserInstalled() {
-    return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-  }
-
   @BeforeAll
   static void start() throws IOException {
-    if (!browserInstalled()) {
+    if (!HeadlessChromium.installed()) {
       // the test itself reports the skip (an assumption here would hide the test from the count)
       return;
     }
@@ -80,13 +71,7 @@ class DashboardBrowserTest {
     third = cluster.member(List.of(), flags);
     await().atMost(Duration.ofSeconds(15)).until(() -> third.backends().all().stream().anyMatch(b -> b.isUp()));
 
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--window-size=1400,1900", "--no-first-run", "--disable-extensions");
-    browser = new ChromeDriver(service, options);
+    browser = HeadlessChromium.start();
   }
 
   @AfterAll
@@ -101,8 +86,8 @@ class DashboardBrowserTest {
 
   @Test
   void thePageShowsTheClusterLiveAndFollowsAnotherMemberWhenItsServerDies() throws Exception {
-    Assumptions.assumeTrue(browserInstalled(),
-        "needs " + CHROMIUM + " and " + CHROMEDRIVER + " (Debian packages chromium and chromium-driver)");
+    Assumptions.assumeTrue(HeadlessChromium.installed(),
+        HeadlessChromium.MISSING);
     browser.get(first.apiUrl() + "/dashboard");
 
     // members, with the leader badge on the oldest; the backend with its health and slots; an empty queue

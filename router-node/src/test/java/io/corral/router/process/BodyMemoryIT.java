@@ -1,10 +1,7 @@
 package io.corral.router.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.corral.cluster.trust.ClusterSecret;
 import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
 import io.vertx.core.Vertx;
@@ -14,7 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +46,7 @@ class BodyMemoryIT {
 
   @Test
   void twentyFourThirtyMebibyteBodiesLeaveA512MebibyteMemberServing() throws Exception {
-    Path jar = Path.of(System.getProperty("corral.jar", "target/corral.jar")).toAbsolutePath();
-    assumeTrue(Files.isRegularFile(jar), "corral.jar is not built: run 'mvn package' first");
+    Path jar = MemberJar.jarOrSkip();
     Vertx vertx = Vertx.vertx();
     Process member = null;
     Path log = Files.createTempFile("corral-body-memory", ".log");
@@ -61,23 +55,17 @@ class BodyMemoryIT {
       SimulatedBackend sim = SimulatedBackend.start(vertx, SimBackendOptions.ollama("llama3").withSlots(1)
           .withTokensPerSecond(20).withDefaultTokens(10), "127.0.0.1", 0).toCompletionStage()
           .toCompletableFuture().get(10, TimeUnit.SECONDS);
-      int api = freePort();
+      int api = MemberJar.freePort();
       int hazelcast = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4", "-Xmx512m", "-XX:+UseSerialGC",
-          "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), "start",
-          "--host", "127.0.0.1", "--port", Integer.toString(api), "--hazelcast-port", Integer.toString(hazelcast),
-          "--join", "127.0.0.1:" + hazelcast, "--dashboard-port", "0", "--backend", sim.url() + ";slots=1",
-          "--cold-loads-per-backend", "0", "--cold-wait", "0", "--queue-max-wait", "120s",
-          "--cluster-name", "body-memory-" + hazelcast);
-      pb.environment().put("CORRAL_CLUSTER_SECRET", ClusterSecret.generate(new SecureRandom()).toText());
-      member = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      member = MemberJar.start(jar, List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"),
+          List.of("--host", "127.0.0.1", "--port", Integer.toString(api),
+              "--hazelcast-port", Integer.toString(hazelcast), "--join", "127.0.0.1:" + hazelcast,
+              "--dashboard-port", "0", "--backend", sim.url() + ";slots=1", "--cold-loads-per-backend", "0",
+              "--cold-wait", "0", "--queue-max-wait", "120s", "--cluster-name", "body-memory-" + hazelcast), log);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5)).build();
       String base = "http://127.0.0.1:" + api;
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
-          HttpRequest.newBuilder(URI.create(base + "/ready")).build(), HttpResponse.BodyHandlers.ofString())
-          .statusCode() == 200);
+      MemberJar.awaitReady(http, base);
 
       byte[] body = bigChatRequest(BODY_MIB << 20);
       List<CompletableFuture<Answer>> big = new ArrayList<>();
@@ -120,12 +108,7 @@ class BodyMemoryIT {
       System.out.printf("BodyMemoryIT: %d x %d MiB at once on -Xmx512m: %d served, %d refused with 503%n",
           CONCURRENT, BODY_MIB, served, refused);
     } finally {
-      if (member != null) {
-        member.destroy();
-        if (!member.waitFor(15, TimeUnit.SECONDS)) {
-          member.destroyForcibly();
-        }
-      }
+      MemberJar.stop(member);
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       Files.deleteIfExists(log);
     }
@@ -197,9 +180,4 @@ class BodyMemoryIT {
     return all.substring(Math.max(0, all.length() - 4_000));
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

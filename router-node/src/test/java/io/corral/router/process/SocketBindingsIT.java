@@ -1,24 +1,18 @@
 package io.corral.router.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.corral.cluster.trust.ClusterSecret;
 import io.corral.sim.SimBackendOptions;
 import io.corral.sim.SimulatedBackend;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -50,8 +44,7 @@ class SocketBindingsIT {
 
   @Test
   void aMemberConfiguredOnOneAddressHasNoSocketOnAWildcardAddress() throws Exception {
-    Path jar = Path.of(System.getProperty("corral.jar", "target/corral.jar")).toAbsolutePath();
-    assumeTrue(Files.isRegularFile(jar), "corral.jar is not built: run 'mvn package' first");
+    Path jar = MemberJar.jarOrSkip();
     assumeTrue(Files.isDirectory(Path.of("/proc/self/net")), "needs Linux /proc");
     Vertx vertx = Vertx.vertx();
     Process member = null;
@@ -60,22 +53,17 @@ class SocketBindingsIT {
       SimulatedBackend sim = SimulatedBackend.start(vertx, SimBackendOptions.ollama("llama3").withSlots(1)
           .withTokensPerSecond(20).withDefaultTokens(20), "127.0.0.1", 0).toCompletionStage().toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
-      int api = freePort();
-      int dashboard = freePort();
+      int api = MemberJar.freePort();
+      int dashboard = MemberJar.freePort();
       int hazelcast = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4", "-Xmx256m", "-jar", jar.toString(), "start",
+      member = MemberJar.start(jar, List.of("-Xmx256m"), List.of(
           "--host", "127.0.0.1", "--interface", "127.0.0.1", "--port", Integer.toString(api),
           "--hazelcast-port", Integer.toString(hazelcast), "--join", "127.0.0.1:" + hazelcast,
           "--dashboard-port", Integer.toString(dashboard), "--backend", sim.url() + ";slots=1",
-          "--cluster-name", "sockets-" + hazelcast);
-      pb.environment().put("CORRAL_CLUSTER_SECRET", ClusterSecret.generate(new SecureRandom()).toText());
-      member = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+          "--cluster-name", "sockets-" + hazelcast), log);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       String base = "http://127.0.0.1:" + api;
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
-          HttpRequest.newBuilder(URI.create(base + "/ready")).build(), HttpResponse.BodyHandlers.ofString())
-          .statusCode() == 200);
+      MemberJar.awaitReady(http, base);
       // two requests on one slot: the second waits and is granted by a notice, so the notice sockets exist too
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -99,20 +87,9 @@ class SocketBindingsIT {
       assertThat(bound).as("sockets on a wildcard address; log: " + Files.readString(log))
           .noneMatch(ProcSocket::wildcard);
     } finally {
-      if (member != null) {
-        member.destroy();
-        if (!member.waitFor(15, TimeUnit.SECONDS)) {
-          member.destroyForcibly();
-        }
-      }
+      MemberJar.stop(member);
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       Files.deleteIfExists(log);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
