@@ -1,6 +1,7 @@
 package io.corral.cluster;
 
 import io.corral.cluster.trust.ClusterTrust;
+import io.corral.cluster.wire.WireVersion;
 import java.util.List;
 import java.util.Objects;
 
@@ -26,6 +27,8 @@ import java.util.Objects;
  *                          crash; 0 only to test what happens when the ledger is lost)
  * @param trust             who may join: holders of the cluster secret (and from the allowed ranges); without a
  *                          secret the cluster must stay on loopback unless the operator accepted the risk
+ * @param wireVersion       the newest member-to-member format this member speaks and advertises
+ *                          ({@link WireVersion#CURRENT} unless an upgrade is being rehearsed)
  */
 public record ClusterSettings(
     String clusterName,
@@ -41,7 +44,8 @@ public record ClusterSettings(
     int mergeDelaySeconds,
     int minClusterSize,
     int ledgerBackups,
-    ClusterTrust trust) {
+    ClusterTrust trust,
+    int wireVersion) {
 
   public static final String DEFAULT_CLUSTER_NAME = "corral";
   public static final int DEFAULT_PORT = 5701;
@@ -78,18 +82,19 @@ public record ClusterSettings(
       throw new IllegalArgumentException("ledgerBackups must be 0-6, got " + ledgerBackups);
     }
     Objects.requireNonNull(trust, "trust");
+    WireVersion.checked(wireVersion);
   }
 
   /** Loopback-only defaults: the ones {@code corral start} uses without flags. */
   public static ClusterSettings loopbackDefaults() {
     return new ClusterSettings(DEFAULT_CLUSTER_NAME, "127.0.0.1", null, DEFAULT_PORT, 20, List.of(), false, 271, 1,
-        10, 5, 1, 1, ClusterTrust.none());
+        10, 5, 1, 1, ClusterTrust.none(), WireVersion.CURRENT);
   }
 
   /** Settings for a test cluster: its own name, ephemeral-ish ports, few partitions, fast failure detection. */
   public static ClusterSettings forTests(String clusterName, int port, List<String> members) {
     return new ClusterSettings(clusterName, "127.0.0.1", null, port, 50, members, false, 31, 1, 5, 2, 1, 1,
-        ClusterTrust.none());
+        ClusterTrust.none(), WireVersion.CURRENT);
   }
 
   /** The Hazelcast cluster name members use: derived from the secret when there is one. */
@@ -103,22 +108,32 @@ public record ClusterSettings(
 
   public ClusterSettings withMembers(List<String> newMembers) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, newMembers, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups, trust);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups, trust,
+        wireVersion);
   }
 
   public ClusterSettings withMinClusterSize(int size) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, size, ledgerBackups, trust);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, size, ledgerBackups, trust,
+        wireVersion);
   }
 
   public ClusterSettings withLedgerBackups(int backups) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
-        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, backups, trust);
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, backups, trust,
+        wireVersion);
   }
 
   public ClusterSettings withTrust(ClusterTrust newTrust) {
     return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
         partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups,
-        newTrust);
+        newTrust, wireVersion);
+  }
+
+  /** The same settings, speaking at most {@code version} (an upgrade rehearsal, or a test of two builds). */
+  public ClusterSettings withWireVersion(int version) {
+    return new ClusterSettings(clusterName, bindHost, advertiseHost, port, portCount, members, multicast,
+        partitionCount, heartbeatSeconds, maxNoHeartbeatSeconds, mergeDelaySeconds, minClusterSize, ledgerBackups,
+        trust, version);
   }
 }

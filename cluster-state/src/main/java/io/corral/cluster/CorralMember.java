@@ -7,6 +7,7 @@ import io.corral.cluster.leader.LeaderElection;
 import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.trust.NoticeSigner;
 import io.corral.cluster.trust.TrustedMembers;
+import io.corral.cluster.wire.VersionGate;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,7 @@ public final class CorralMember implements AutoCloseable {
     settings.trust().checkExposure(settings.bindHost(), settings.multicast());
     HazelcastInstance hz = TrustedMembers.start(MemberConfigFactory.build(settings, identity, moreSerializers),
         settings.trust(), InstantSource.system());
+    VersionGate.of(hz).follow(hz.getCluster());
     CorralMember member = new CorralMember(hz, settings);
     log.info("event=cluster_joined cluster={} member={} address={} members={} leader={} secret={} member_allow={}",
         settings.effectiveClusterName(), member.localId(), hz.getCluster().getLocalMember().getAddress(),
@@ -60,6 +62,11 @@ public final class CorralMember implements AutoCloseable {
         settings.trust().secured() ? "checked on every member connection" : "none",
         settings.trust().memberAllow());
     return member;
+  }
+
+  /** Which member-to-member format version this member speaks, and which the cluster uses now. */
+  public VersionGate versionGate() {
+    return VersionGate.of(hazelcast);
   }
 
   /** Signs and checks direct grant notices; empty when the cluster has no secret (then none are sent). */
@@ -131,7 +138,7 @@ public final class CorralMember implements AutoCloseable {
     }
     String address = m.getAddress().getHost() + ":" + m.getAddress().getPort();
     return new MemberView(m.getUuid().toString(), address, m.getAttribute(MemberConfigFactory.ATTR_NAME),
-        m.getAttribute(MemberConfigFactory.ATTR_API_URL), started, leader, self);
+        m.getAttribute(MemberConfigFactory.ATTR_API_URL), started, leader, self, VersionGate.spokenBy(m));
   }
 
   /** Leaves the cluster gracefully (partitions migrate first). Blocking. */

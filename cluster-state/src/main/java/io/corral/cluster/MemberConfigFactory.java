@@ -17,6 +17,7 @@ import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerSerialization;
 import io.corral.cluster.trust.NoticeSigner;
 import io.corral.cluster.wire.SharedValueSerializers;
+import io.corral.cluster.wire.VersionGate;
 import io.corral.cluster.ledger.SlotLedger;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +99,7 @@ final class MemberConfigFactory {
     c.getMemberAttributeConfig().setAttribute(ATTR_API_URL, identity.apiUrl());
     c.getMemberAttributeConfig().setAttribute(ATTR_NAME, identity.name());
     c.getMemberAttributeConfig().setAttribute(ATTR_STARTED, Long.toString(identity.startedAtMillis()));
+    VersionGate.install(c, new VersionGate(s.wireVersion()));
 
     c.addMapConfig(new MapConfig(BackendRegistry.MAP_NAME).setBackupCount(1));
     c.getSerializationConfig().addDataSerializableFactory(LedgerSerialization.FACTORY_ID, new LedgerSerialization());

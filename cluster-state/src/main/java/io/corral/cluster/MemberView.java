@@ -10,6 +10,7 @@ package io.corral.cluster;
  * @param startedAtMillis wall-clock start (display only)
  * @param leader          whether this member currently leads
  * @param self            whether this is the member answering
+ * @param wireVersion     the newest member-to-member format version its build speaks
  */
 public record MemberView(String id, String address, String name, String apiUrl, long startedAtMillis,
-    boolean leader, boolean self) {}
+    boolean leader, boolean self, int wireVersion) {}

@@ -159,7 +159,7 @@ public final class RouterNode implements AutoCloseable {
         config.advertise(), config.hazelcastPort(),
         defaults.portCount(), config.join(), config.multicast(), config.partitionCount(),
         defaults.heartbeatSeconds(), defaults.maxNoHeartbeatSeconds(), defaults.mergeDelaySeconds(),
-        config.minClusterSize(), defaults.ledgerBackups(), config.trust());
+        config.minClusterSize(), defaults.ledgerBackups(), config.trust(), config.wireVersion());
     return start(config, cluster, InstantSource.system());
   }
 

@@ -6,6 +6,8 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializableFactory;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import io.corral.cluster.wire.WireFrame;
+import io.corral.cluster.wire.WireVersion;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -54,16 +56,21 @@ final class HeartbeatTouch implements EntryProcessor<String, RegisteredApp, Regi
     return CLASS_ID;
   }
 
+  /** Framed ({@link WireFrame}); its fields have been there since the first version. */
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeLong(nowMillis);
-    out.writeLong(ttlMillis);
+    WireFrame.write(out, WireVersion.V1, body -> {
+      body.writeLong(nowMillis);
+      body.writeLong(ttlMillis);
+    });
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    nowMillis = in.readLong();
-    ttlMillis = in.readLong();
+    WireFrame.read(in, body -> {
+      nowMillis = body.readLong();
+      ttlMillis = body.readLong();
+    });
   }
 
   /** Creates the app registry's identified types by id (registered in every member's config). */

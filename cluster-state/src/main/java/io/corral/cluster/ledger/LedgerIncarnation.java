@@ -1,7 +1,7 @@
 package io.corral.cluster.ledger;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
+import io.corral.cluster.wire.WireIn;
+import io.corral.cluster.wire.WireOut;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
@@ -110,17 +110,17 @@ final class LedgerIncarnation {
     awaited.clear();
   }
 
-  void writeTo(ObjectDataOutput out) throws IOException {
+  void writeTo(WireOut out) throws IOException {
     out.writeString(id);
     out.writeLong(rebuildUntil);
-    out.writeStringArray(reasserted.toArray(String[]::new));
-    out.writeStringArray(awaited.toArray(String[]::new));
+    out.writeStrings(reasserted);
+    out.writeStrings(awaited);
   }
 
-  static LedgerIncarnation readFrom(ObjectDataInput in) throws IOException {
+  static LedgerIncarnation readFrom(WireIn in) throws IOException {
     LedgerIncarnation i = new LedgerIncarnation(in.readString(), in.readLong());
-    i.reasserted.addAll(List.of(in.readStringArray()));
-    i.awaited.addAll(List.of(in.readStringArray()));
+    i.reasserted.addAll(in.readStrings());
+    i.awaited.addAll(in.readStrings());
     return i;
   }
 }

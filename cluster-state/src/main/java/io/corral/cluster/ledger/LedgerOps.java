@@ -7,6 +7,10 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import io.corral.cluster.wire.WireFrame;
+import io.corral.cluster.wire.WireIn;
+import io.corral.cluster.wire.WireOut;
+import io.corral.cluster.wire.WireVersion;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +20,10 @@ import java.util.Map;
  * The entry processors that change or read a {@link PoolLedger}. Each carries only its arguments; the decision
  * is made by the ledger on the key's partition thread. Mutating ones run again on backups (the default backup
  * processor is the same change), which is safe because the ledger decides deterministically.
+ *
+ * <p>Each is framed ({@link WireFrame}) in the version its caller's {@code VersionGate} agreed on, and a mutating one
+ * makes the ledger write itself in that version from then on; a field added later is written only in a frame of
+ * its version and read only from one.
  */
 final class LedgerOps {
 
@@ -47,6 +55,8 @@ final class LedgerOps {
     long callerMillis;
     /** The incarnation id of a ledger this operation has to make (the entry is missing); chosen by the caller. */
     String newIncarnation = "";
+    /** The wire version the caller's members all speak: this operation's frame, and the ledger's from now. */
+    int wireVersion = WireVersion.V1;
     /** Grants made because this operation's clock ended a rebuild (announced like the operation's own). */
     transient List<Grant> opened = List.of();
 
@@ -54,6 +64,12 @@ final class LedgerOps {
     Mutating<R> stamped(long millis, String incarnationId) {
       this.callerMillis = millis;
       this.newIncarnation = incarnationId;
+      return this;
+    }
+
+    /** Stamps the version every member speaks, as the caller's gate sees it. */
+    Mutating<R> inVersion(int version) {
+      this.wireVersion = version;
       return this;
     }
 
@@ -77,6 +93,7 @@ final class LedgerOps {
       if (ledger == null) {
         ledger = create();
       }
+      ledger.writtenIn(wireVersion);
       opened = ledger.tick(callerMillis);
       R result = apply(ledger);
       entry.setValue(ledger);
@@ -93,21 +110,27 @@ final class LedgerOps {
 
     @Override
     public final void writeData(ObjectDataOutput out) throws IOException {
-      out.writeLong(callerMillis);
-      out.writeString(newIncarnation);
-      writeArgs(out);
+      WireFrame.write(out, wireVersion, body -> {
+        body.writeLong(callerMillis);
+        body.writeString(newIncarnation);
+        writeArgs(body);
+      });
     }
 
     @Override
     public final void readData(ObjectDataInput in) throws IOException {
-      callerMillis = in.readLong();
-      newIncarnation = in.readString();
-      readArgs(in);
+      WireFrame.read(in, body -> {
+        // a newer caller's operation runs here in the newest version this build speaks
+        wireVersion = Math.min(body.version(), WireVersion.CURRENT);
+        callerMillis = body.readLong();
+        newIncarnation = body.readString();
+        readArgs(body);
+      });
     }
 
-    abstract void writeArgs(ObjectDataOutput out) throws IOException;
+    abstract void writeArgs(WireOut out) throws IOException;
 
-    abstract void readArgs(ObjectDataInput in) throws IOException;
+    abstract void readArgs(WireIn in) throws IOException;
 
     abstract R apply(PoolLedger ledger);
 
@@ -140,7 +163,10 @@ final class LedgerOps {
     }
   }
 
-  /** The same change on the backup replica, without telling anyone. */
+  /**
+   * The same change on the backup replica, without telling anyone. Not framed itself: its only content is the
+   * framed operation (a field it needed would make it a new class id).
+   */
   static final class Backup<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable {
     Mutating<R> op;
 
@@ -184,6 +210,35 @@ final class LedgerOps {
   /** Base for reads: no backup, no write. */
   abstract static class Reading<R> implements EntryProcessor<String, PoolLedger, R>, IdentifiedDataSerializable,
       ReadOnly {
+    /** The wire version the caller's members all speak: this read's frame. */
+    int wireVersion = WireVersion.V1;
+
+    Reading<R> inVersion(int version) {
+      this.wireVersion = version;
+      return this;
+    }
+
+    @Override
+    public final void writeData(ObjectDataOutput out) throws IOException {
+      WireFrame.write(out, wireVersion, this::writeArgs);
+    }
+
+    @Override
+    public final void readData(ObjectDataInput in) throws IOException {
+      WireFrame.read(in, body -> {
+        wireVersion = Math.min(body.version(), WireVersion.CURRENT);
+        readArgs(body);
+      });
+    }
+
+    void writeArgs(WireOut out) throws IOException {
+      // no arguments unless a read has some
+    }
+
+    void readArgs(WireIn in) throws IOException {
+      // no arguments unless a read has some
+    }
+
     @Override
     public final R process(Map.Entry<String, PoolLedger> entry) {
       // nothing here yet: an empty picture, under no incarnation ("")
@@ -235,7 +290,7 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       AcquireRequest r = request;
       out.writeString(r.ticketId());
       out.writeString(r.memberId());
@@ -248,7 +303,7 @@ final class LedgerOps {
         out.writeBoolean(c.warm());
         out.writeInt(c.modelSlots());
       }
-      out.writeInt(r.strategy().ordinal());
+      out.writeString(r.strategy().wireName());
       out.writeLong(r.randomDraw());
       out.writeInt(r.maxDepth());
       out.writeInt(r.agingCredit());
@@ -262,18 +317,18 @@ final class LedgerOps {
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       String ticketId = in.readString();
       String memberId = in.readString();
       String model = in.readString();
       int priority = in.readInt();
-      int n = in.readInt();
+      int n = in.count(13);
       List<AcquireRequest.Candidate> candidates = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         candidates.add(new AcquireRequest.Candidate(in.readString(), in.readInt(), in.readBoolean(), in.readInt()));
       }
       request = new AcquireRequest(ticketId, memberId, model, priority, candidates,
-          Strategy.values()[in.readInt()], in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt(),
+          Strategy.fromWire(in.readString()), in.readLong(), in.readInt(), in.readInt(), in.readLong(), in.readInt(),
           in.readString(), in.readBoolean(), in.readBoolean(), new Conversation(in.readString(), in.readBoolean()));
     }
   }
@@ -299,12 +354,12 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeString(ticketId);
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       ticketId = in.readString();
     }
   }
@@ -332,13 +387,13 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeString(id);
       out.writeBoolean(cancel);
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       id = in.readString();
       cancel = in.readBoolean();
     }
@@ -376,7 +431,7 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeString(backendId);
       out.writeInt(slots);
       out.writeInt(modelSlots);
@@ -385,7 +440,7 @@ final class LedgerOps {
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       backendId = in.readString();
       slots = in.readInt();
       modelSlots = in.readInt();
@@ -419,13 +474,13 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeString(memberId);
       writeTerm(out, term);
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       memberId = in.readString();
       term = readTerm(in);
     }
@@ -452,23 +507,23 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeString(memberId);
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       memberId = in.readString();
     }
   }
 
   /** A term as two fields; an epoch of -1 stands for none (an unfenced call). */
-  static void writeTerm(ObjectDataOutput out, LeaderTerm term) throws IOException {
+  static void writeTerm(WireOut out, LeaderTerm term) throws IOException {
     out.writeString(term == null ? "" : term.leader());
     out.writeLong(term == null ? -1 : term.epoch());
   }
 
-  static LeaderTerm readTerm(ObjectDataInput in) throws IOException {
+  static LeaderTerm readTerm(WireIn in) throws IOException {
     String leader = in.readString();
     long epoch = in.readLong();
     return epoch < 0 ? null : new LeaderTerm(leader, epoch);
@@ -514,7 +569,7 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeString(memberId);
       out.writeInt(held.size());
       for (int i = 0; i < held.size(); i++) {
@@ -522,13 +577,13 @@ final class LedgerOps {
         out.writeString(held.get(i).backendId());
         out.writeString(i < models.size() ? models.get(i) : "");
       }
-      out.writeStringArray(view.toArray(String[]::new));
+      out.writeStrings(view);
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       memberId = in.readString();
-      int n = in.readInt();
+      int n = in.count(12);
       List<Grant> list = new ArrayList<>(n);
       List<String> modelList = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
@@ -537,7 +592,7 @@ final class LedgerOps {
       }
       held = list;
       models = modelList;
-      view = List.of(in.readStringArray());
+      view = in.readStrings();
     }
   }
 
@@ -571,12 +626,12 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeBoolean(fresh);
     }
 
     @Override
-    void readArgs(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       fresh = in.readBoolean();
     }
   }
@@ -597,12 +652,12 @@ final class LedgerOps {
     }
 
     @Override
-    void writeArgs(ObjectDataOutput out) {
+    void writeArgs(WireOut out) {
       // the stamp is all
     }
 
     @Override
-    void readArgs(ObjectDataInput in) {
+    void readArgs(WireIn in) {
       // the stamp is all
     }
   }
@@ -629,12 +684,12 @@ final class LedgerOps {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
+    void writeArgs(WireOut out) throws IOException {
       out.writeString(memberId);
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
+    void readArgs(WireIn in) throws IOException {
       memberId = in.readString();
     }
   }
@@ -650,14 +705,5 @@ final class LedgerOps {
       return LedgerSerialization.SNAPSHOT;
     }
 
-    @Override
-    public void writeData(ObjectDataOutput out) {
-      // no arguments
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) {
-      // no arguments
-    }
   }
 }

@@ -31,12 +31,15 @@ public record LedgerSnapshot(List<BackendLoad> backends, int queueDepth, Map<Int
    *
    * @param modelSlots      how many slots one model may hold at once (0: no per-model limit)
    * @param inFlightByModel leases per model (a re-asserted lease, whose model the ledger does not know, is not in it)
+   * @param oldestLeaseSince cluster time (epoch millis) its longest-running lease was granted; 0 when it has none
+   *                        or only leases whose grant time is unknown (granted before every member spoke
+   *                        {@code WireVersion.V2_LEASE_AGE})
    */
   public record BackendLoad(String backendId, int slots, boolean available, int inFlight, int modelSlots,
-      Map<String, Integer> inFlightByModel) {
+      Map<String, Integer> inFlightByModel, long oldestLeaseSince) {
 
     public BackendLoad(String backendId, int slots, boolean available, int inFlight) {
-      this(backendId, slots, available, inFlight, 0, Map.of());
+      this(backendId, slots, available, inFlight, 0, Map.of(), 0);
     }
 
     public BackendLoad {
@@ -50,6 +53,12 @@ public record LedgerSnapshot(List<BackendLoad> backends, int queueDepth, Map<Int
 
   public int inFlight(String backendId) {
     return backends.stream().filter(b -> b.backendId().equals(backendId)).mapToInt(BackendLoad::inFlight)
+        .findFirst().orElse(0);
+  }
+
+  /** When the backend's longest-running lease was granted (cluster epoch millis); 0 when none or unknown. */
+  public long oldestLeaseSince(String backendId) {
+    return backends.stream().filter(b -> b.backendId().equals(backendId)).mapToLong(BackendLoad::oldestLeaseSince)
         .findFirst().orElse(0);
   }
 

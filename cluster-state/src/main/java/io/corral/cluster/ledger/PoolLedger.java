@@ -3,6 +3,10 @@ package io.corral.cluster.ledger;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import io.corral.cluster.wire.WireFrame;
+import io.corral.cluster.wire.WireIn;
+import io.corral.cluster.wire.WireOut;
+import io.corral.cluster.wire.WireVersion;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,6 +51,10 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   static final int MAX_CONVERSATIONS = 10_000;
 
   private long nextSeq;
+  /** The version this ledger is written in: the newest every member spoke at its last change (see VersionGate). */
+  private int format = WireVersion.V1;
+  /** The clock of the operation being applied, from its caller; leases granted now carry it. Never written. */
+  private long now;
   /** Which life of the entry this is, and whether it may grant yet. */
   private LedgerIncarnation incarnation = LedgerIncarnation.founded("");
   /** Leader fencing: the member that last claimed leadership and its epoch. */
@@ -109,6 +117,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
    * returned); otherwise changes nothing.
    */
   public List<Grant> tick(long nowMillis) {
+    now = nowMillis;
     return incarnation.tick(nowMillis) ? dispatch() : List.of();
   }
 
@@ -118,6 +127,21 @@ public final class PoolLedger implements IdentifiedDataSerializable {
    */
   public List<Grant> reasserted(String memberId, Collection<String> view) {
     return incarnation.heardFrom(memberId, view) ? dispatch() : List.of();
+  }
+
+  /** The format version the ledger is written in from now on (the caller's agreed version). */
+  void writtenIn(int version) {
+    format = version;
+  }
+
+  /** A new lease's grant time: known only once every member keeps it (a lease of V1 carries none). */
+  private long grantTime() {
+    return format >= WireVersion.V2_LEASE_AGE ? now : 0;
+  }
+
+  /** The format version the ledger is written in. */
+  int format() {
+    return format;
   }
 
   // ---- operations (called from entry processors) ----
@@ -204,7 +228,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       String chosen = choose(free, cold, r.strategy(), r.randomDraw(), r.conversation());
       remember(r.conversation(), chosen);
       long seq = arrivalOf(r);
-      grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), seq, cold.contains(chosen)));
+      grant(new Lease(r.ticketId(), chosen, r.memberId(), r.model(), r.priority(), seq, cold.contains(chosen), grantTime()));
       return AcquireResult.granted(chosen, seq);
     }
     boolean anyUsable = candidateIds.stream().map(backends::get).anyMatch(b -> b.available && b.slots > 0);
@@ -438,7 +462,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
           waiting.remove(queued);
         }
         unmarkEnded(g.ticketId());
-        grant(new Lease(g.ticketId(), g.backendId(), memberId, model, 5, nextSeq++, false));
+        grant(new Lease(g.ticketId(), g.backendId(), memberId, model, 5, nextSeq++, false, grantTime()));
         added++;
       }
     }
@@ -495,7 +519,7 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       it.remove();
       waitingById.remove(t.ticketId());
       grant(new Lease(t.ticketId(), chosen, t.memberId(), t.model(), t.priority(), t.seq(),
-          t.cold().contains(chosen)));
+          t.cold().contains(chosen), grantTime()));
       grants.add(new Grant(t.ticketId(), t.memberId(), chosen, t.notifyTo()));
       free--;
     }
@@ -506,13 +530,18 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     List<LedgerSnapshot.BackendLoad> loads = new ArrayList<>();
     backends.forEach((id, b) -> {
       Map<String, Integer> byModel = new TreeMap<>();
+      long oldest = 0;
       for (String leaseId : b.leases) {
         Lease l = leases.get(leaseId);
         if (l != null && !l.model().isEmpty()) {
           byModel.merge(l.model(), 1, Integer::sum);
         }
+        if (l != null && l.grantedAt() > 0 && (oldest == 0 || l.grantedAt() < oldest)) {
+          oldest = l.grantedAt();
+        }
       }
-      loads.add(new LedgerSnapshot.BackendLoad(id, b.slots, b.available, b.leases.size(), b.modelSlots, byModel));
+      loads.add(new LedgerSnapshot.BackendLoad(id, b.slots, b.available, b.leases.size(), b.modelSlots, byModel,
+          oldest));
     });
     Map<Integer, Integer> byPriority = new TreeMap<>();
     Map<String, Integer> byModel = new TreeMap<>();
@@ -656,9 +685,12 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     }
   }
 
-  /** @param cold whether the model was not loaded on the backend when granted (the request loads it) */
+  /**
+   * @param cold      whether the model was not loaded on the backend when granted (the request loads it)
+   * @param grantedAt the granting operation's cluster time (epoch millis); 0 when unknown
+   */
   record Lease(String leaseId, String backendId, String memberId, String model, int priority, long seq,
-      boolean cold) {}
+      boolean cold, long grantedAt) {}
 
   /**
    * @param cold     the candidates where the model is not loaded
@@ -700,8 +732,16 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return LedgerSerialization.POOL_LEDGER;
   }
 
+  /**
+   * Framed in {@link #format} ({@link WireFrame}): V1's fields in their order, then each later version's fields
+   * after them, so an older reader stops where its version ends.
+   */
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
+    WireFrame.write(out, format, this::writeBody);
+  }
+
+  private void writeBody(WireOut out) throws IOException {
     out.writeLong(nextSeq);
     out.writeLong(rotation);
     out.writeInt(backends.size());
@@ -731,34 +771,45 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       out.writeString(t.model());
       out.writeInt(t.priority());
       out.writeLong(t.seq());
-      out.writeStringArray(t.candidates().toArray(String[]::new));
-      out.writeInt(t.strategy().ordinal());
+      out.writeStrings(t.candidates());
+      out.writeString(t.strategy().wireName());
       out.writeLong(t.randomDraw());
-      out.writeStringArray(t.cold().toArray(String[]::new));
+      out.writeStrings(t.cold());
       out.writeInt(t.coldCap());
       out.writeString(t.notifyTo());
       out.writeBoolean(t.warmOnly());
       out.writeString(t.conversation().key());
       out.writeBoolean(t.conversation().prefer());
     }
-    out.writeStringArray(tombstones.toArray(String[]::new));
-    out.writeStringArray(endedOrder.toArray(String[]::new));
+    out.writeStrings(tombstones);
+    out.writeStrings(endedOrder);
     out.writeLong(leaderEpoch);
     out.writeString(leader);
-    out.writeStringArray(purgedTickets.toArray(String[]::new));
+    out.writeStrings(purgedTickets);
     out.writeInt(conversations.size());
     for (Map.Entry<String, String> e : conversations.entrySet()) {
       out.writeString(e.getKey());
       out.writeString(e.getValue());
     }
     incarnation.writeTo(out);
+    if (out.speaks(WireVersion.V2_LEASE_AGE)) {
+      for (Lease l : leases.values()) {
+        out.writeLong(l.grantedAt());
+      }
+    }
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
+    WireFrame.read(in, this::readBody);
+  }
+
+  private void readBody(WireIn in) throws IOException {
+    // written in the version it was; from now on written in the newest this build speaks that is not newer
+    format = Math.min(in.version(), WireVersion.CURRENT);
     nextSeq = in.readLong();
     rotation = in.readLong();
-    int nb = in.readInt();
+    int nb = in.count(14);
     for (int i = 0; i < nb; i++) {
       String id = in.readString();
       int slots = in.readInt();
@@ -768,35 +819,44 @@ public final class PoolLedger implements IdentifiedDataSerializable {
       b.synced = in.readBoolean();
       backends.put(id, b);
     }
-    int nl = in.readInt();
+    int nl = in.count(29);
+    List<Lease> read = new ArrayList<>(nl);
     for (int i = 0; i < nl; i++) {
-      Lease l = new Lease(in.readString(), in.readString(), in.readString(), in.readString(), in.readInt(),
-          in.readLong(), in.readBoolean());
-      leases.put(l.leaseId(), l);
-      backends.computeIfAbsent(l.backendId(), id -> new BackendSlots(0, false)).leases.add(l.leaseId());
+      read.add(new Lease(in.readString(), in.readString(), in.readString(), in.readString(), in.readInt(),
+          in.readLong(), in.readBoolean(), 0));
     }
-    int nw = in.readInt();
+    int nw = in.count(60);
     for (int i = 0; i < nw; i++) {
       long sortKey = in.readLong();
       Ticket t = new Ticket(in.readString(), in.readString(), in.readString(), in.readInt(), in.readLong(),
-          List.of(in.readStringArray()), Strategy.values()[in.readInt()], in.readLong(), List.of(in.readStringArray()),
-          in.readInt(), in.readString(), in.readBoolean(), new Conversation(in.readString(), in.readBoolean()));
+          in.readStrings(), Strategy.fromWire(in.readString()), in.readLong(), in.readStrings(), in.readInt(),
+          in.readString(), in.readBoolean(), new Conversation(in.readString(), in.readBoolean()));
       TicketKey key = new TicketKey(sortKey, t.seq());
       waiting.put(key, t);
       waitingById.put(t.ticketId(), key);
     }
-    tombstones.addAll(List.of(in.readStringArray()));
-    for (String id : in.readStringArray()) {
+    tombstones.addAll(in.readStrings());
+    for (String id : in.readStrings()) {
       endedOrder.addLast(id);
       ended.add(id);
     }
     leaderEpoch = in.readLong();
     leader = in.readString();
-    purgedTickets.addAll(List.of(in.readStringArray()));
-    int nc = in.readInt();
+    purgedTickets.addAll(in.readStrings());
+    int nc = in.count(8);
     for (int i = 0; i < nc; i++) {
       conversations.put(in.readString(), in.readString());
     }
     incarnation = LedgerIncarnation.readFrom(in);
+    for (int i = 0; i < nl; i++) {
+      Lease l = read.get(i);
+      if (in.has(WireVersion.V2_LEASE_AGE)) {
+        long grantedAt = in.readLong();
+        l = new Lease(l.leaseId(), l.backendId(), l.memberId(), l.model(), l.priority(), l.seq(), l.cold(),
+            grantedAt);
+      }
+      leases.put(l.leaseId(), l);
+      backends.computeIfAbsent(l.backendId(), id -> new BackendSlots(0, false)).leases.add(l.leaseId());
+    }
   }
 }

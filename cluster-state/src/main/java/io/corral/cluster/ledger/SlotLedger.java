@@ -2,6 +2,7 @@ package io.corral.cluster.ledger;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.corral.cluster.wire.VersionGate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -33,6 +34,7 @@ public final class SlotLedger {
   private final IMap<String, PoolLedger> map;
   private final String pool;
   private final InstantSource clock;
+  private final VersionGate gate;
 
   public SlotLedger(HazelcastInstance hazelcast) {
     this(hazelcast, DEFAULT_POOL);
@@ -49,12 +51,17 @@ public final class SlotLedger {
     this.map = hazelcast.getMap(MAP_NAME);
     this.pool = pool;
     this.clock = clock;
+    this.gate = VersionGate.of(hazelcast);
   }
 
   private <R> CompletionStage<R> submit(LedgerOps.Mutating<R> op) {
     byte[] id = new byte[8];
     ThreadLocalRandom.current().nextBytes(id);
-    return map.submitToKey(pool, op.stamped(clock.millis(), HexFormat.of().formatHex(id)));
+    return map.submitToKey(pool, op.stamped(clock.millis(), HexFormat.of().formatHex(id)).inVersion(gate.agreed()));
+  }
+
+  private <R> CompletionStage<R> read(LedgerOps.Reading<R> op) {
+    return map.submitToKey(pool, op.inVersion(gate.agreed()));
   }
 
   /**
@@ -165,15 +172,15 @@ public final class SlotLedger {
 
   /** The leases and waiting tickets the member holds in the ledger. */
   public CompletionStage<MemberHoldings> holdingsOf(String memberId) {
-    return map.submitToKey(pool, new LedgerOps.Holdings(memberId));
+    return read(new LedgerOps.Holdings(memberId));
   }
 
   /** Member ids that hold any lease or ticket. */
   public CompletionStage<List<String>> membersHolding() {
-    return map.submitToKey(pool, new LedgerOps.Holdings(null)).thenApply(MemberHoldings::waiting);
+    return read(new LedgerOps.Holdings(null)).thenApply(MemberHoldings::waiting);
   }
 
   public CompletionStage<LedgerSnapshot> snapshot() {
-    return map.submitToKey(pool, new LedgerOps.Snapshot());
+    return read(new LedgerOps.Snapshot());
   }
 }

@@ -25,6 +25,16 @@ public enum Strategy {
     return wireName;
   }
 
+  /** A strategy as another member wrote it ({@link #wireName()}); one this build does not know reads as the default. */
+  public static Strategy fromWire(String wireName) {
+    for (Strategy s : values()) {
+      if (s.wireName.equals(wireName)) {
+        return s;
+      }
+    }
+    return LEAST_LOADED;
+  }
+
   /**
    * Parses {@code least_loaded}, {@code round_robin}, {@code random} (case-insensitive, '-' allowed for '_').
    *

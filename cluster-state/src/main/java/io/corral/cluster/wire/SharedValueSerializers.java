@@ -30,7 +30,8 @@ import java.util.TreeMap;
  * from the classes by reflection), names its types {@code corral.*} rather than by Java class, and keeps enums as
  * names; a reader ignores fields it does not know and a later field can be added with a default for older data
  * ({@link CompactReader#getFieldKind}). The ledger itself and its operations use identified serialization
- * ({@code LedgerSerialization}); nothing of corral's uses Java serialization.
+ * ({@code LedgerSerialization}), framed with their version ({@link WireFrame}); nothing of corral's uses Java
+ * serialization.
  *
  * <p>Each serializer is stateless and thread-safe. A round-trip test per value lives in {@code SharedValuesWireTest}.
  */
@@ -63,6 +64,11 @@ public final class SharedValueSerializers {
   /** A string field a value written before the field existed does not have (null then). */
   static String optString(CompactReader in, String field) {
     return in.getFieldKind(field) == FieldKind.STRING ? in.readString(field) : null;
+  }
+
+  /** A long field a value written before the field existed does not have (0 then). */
+  static long optLong(CompactReader in, String field) {
+    return in.getFieldKind(field) == FieldKind.INT64 ? in.readInt64(field) : 0;
   }
 
   /** A boolean field a value written before the field existed does not have (false then). */
@@ -198,7 +204,7 @@ public final class SharedValueSerializers {
         byModel.put(models[i], counts[i]);
       }
       return new BackendLoad(in.readString("backendId"), in.readInt32("slots"), in.readBoolean("available"),
-          in.readInt32("inFlight"), in.readInt32("modelSlots"), byModel);
+          in.readInt32("inFlight"), in.readInt32("modelSlots"), byModel, optLong(in, "oldestLeaseSince"));
     }
 
     @Override
@@ -211,6 +217,8 @@ public final class SharedValueSerializers {
       TreeMap<String, Integer> sorted = new TreeMap<>(b.inFlightByModel());
       out.writeArrayOfString("models", sorted.keySet().toArray(String[]::new));
       out.writeArrayOfInt32("modelInFlight", sorted.values().stream().mapToInt(Integer::intValue).toArray());
+      // since WireVersion.V2_LEASE_AGE; written always: a reader that does not know a Compact field ignores it
+      out.writeInt64("oldestLeaseSince", b.oldestLeaseSince());
     }
 
     @Override

@@ -62,7 +62,7 @@ class SharedValuesWireTest {
     BackendState backend = new BackendState("http://127.0.0.1:11434", BackendKind.OLLAMA, BackendHealth.UP, "0.12.6",
         List.of("llama3:latest", "qwen2.5:0.5b"), List.of("llama3:latest"), 4, true, 1234L, "m-1", "",
         new BackendTimeouts(1000, 2000, 3000), 2, BackendOrigin.ADMIN, true);
-    LedgerSnapshot snapshot = new LedgerSnapshot(List.of(new BackendLoad("b1", 2, true, 1, 1, Map.of("llama3", 1)),
+    LedgerSnapshot snapshot = new LedgerSnapshot(List.of(new BackendLoad("b1", 2, true, 1, 1, Map.of("llama3", 1), 1234L),
         new BackendLoad("b2", 4, false, 0)), 3, Map.of(5, 2, 9, 1), Map.of("llama3", 3), Map.of("m-1", 1), 42,
         "inc-1", true);
     List<Object> values = List.of(grant,
@@ -72,10 +72,14 @@ class SharedValuesWireTest {
         snapshot, backend,
         new OpenCircuit("m-1", 10, 20, "5 of 10 failed"),
         new RegisteredApp("chat", "1.2", "ui", "http://127.0.0.1:3000", "m-1", 100, 200),
-        new ClusterEvent("backend_state", "b1", "up", "m-1", 300));
+        new ClusterEvent("backend_state", "b1", "up", "m-1", 300),
+        new BackendTimeouts(1000, 2000, 3000), snapshot.backends().get(0));
     for (Object v : values) {
       assertThat(roundTrip(v)).as(v.getClass().getSimpleName()).isEqualTo(v);
     }
+    // every serializer this module registers has its value above
+    assertThat(values.stream().map(Object::getClass).distinct().toList()).containsExactlyInAnyOrderElementsOf(
+        SharedValueSerializers.all().stream().map(s -> (Class<?>) s.getCompactClass()).toList());
   }
 
   @Test

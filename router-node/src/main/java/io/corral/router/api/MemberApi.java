@@ -141,6 +141,7 @@ public final class MemberApi {
         .put("inFlightByModel", new JsonObject(new java.util.TreeMap<String, Object>(
             ledgerView.inFlightByModel(b.id()))))
         .put("inFlightHere", selector.inFlightHere(b.id()))
+        .put("oldestLeaseSince", ledgerView.oldestLeaseSince(b.id()) > 0 ? ledgerView.oldestLeaseSince(b.id()) : null)
         .put("updatedAt", b.updatedAtMillis())
         .put("observedBy", b.observedBy())
         .put("lastError", b.lastError())
@@ -161,6 +162,8 @@ public final class MemberApi {
             .put("error", ctx.get("ledgerError")))
         .put("ledger", new JsonObject().put("incarnation", ledgerView.incarnation())
             .put("rebuilding", ledgerView.rebuilding()))
+        .put("wire", new JsonObject().put("spoken", member.versionGate().spoken())
+            .put("agreed", member.versionGate().agreed()))
         .put("security", securityJson())
         .put("scan", scanJson(scan)));
   }
@@ -190,7 +193,7 @@ public final class MemberApi {
   private static JsonObject memberJson(MemberView m) {
     return new JsonObject().put("id", m.id()).put("name", m.name()).put("address", m.address())
         .put("apiUrl", m.apiUrl()).put("startedAt", m.startedAtMillis()).put("leader", m.leader())
-        .put("self", m.self());
+        .put("self", m.self()).put("wireVersion", m.wireVersion());
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

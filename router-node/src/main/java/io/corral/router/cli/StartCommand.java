@@ -192,6 +192,11 @@ public final class StartCommand implements Callable<Integer> {
   @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key for --tls-cert.")
   String tlsKey;
 
+  @Option(names = "--wire-version", paramLabel = "N", description = "The newest member-to-member format this "
+      + "member speaks. Default: this build's newest. The cluster uses what every member speaks, so members of two "
+      + "builds work side by side during an upgrade without it; lower it only to rehearse one.")
+  String wireVersion;
+
   @Option(names = "--event-loops", paramLabel = "N", description = "Event loops serving the API. Default 2.")
   String eventLoops;
 
@@ -337,6 +342,7 @@ public final class StartCommand implements Callable<Integer> {
     put(m, "tlsCert", tlsCert);
     put(m, "tlsKey", tlsKey);
     put(m, "eventLoops", eventLoops);
+    put(m, "wireVersion", wireVersion);
     put(m, "dashboardPort", dashboardPort);
     put(m, "dashboardFallback", dashboardFallback);
     put(m, "dashboardStatsInterval", dashboardStatsInterval);

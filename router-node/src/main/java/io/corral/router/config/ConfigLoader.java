@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.cluster.trust.AddressRanges;
+import io.corral.cluster.wire.WireVersion;
 import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.file.BackendsFile;
@@ -86,6 +87,7 @@ public final class ConfigLoader {
       new Setting("tlsCert", "", Values::string),
       new Setting("tlsKey", "", Values::string),
       new Setting("eventLoops", 2, Values::integer),
+      new Setting("wireVersion", WireVersion.CURRENT, Values::integer),
       new Setting("dashboardPort", DashboardSettings.DEFAULTS.port(), Values::port),
       new Setting("dashboardFallback", DashboardSettings.DEFAULTS.fallback(), Values::bool),
       new Setting("dashboardStatsInterval", DashboardSettings.DEFAULTS.statsInterval(), Values::duration),
@@ -187,7 +189,7 @@ public final class ConfigLoader {
           (Duration) merged.get("slowClientTimeout"), hedgePolicy(merged), (int) merged.get("coldLoadsPerBackend"),
           (Duration) merged.get("coldWait"), (boolean) merged.get("stickyConversations"),
           (List<String>) merged.get("corsOrigins"), ClusterTrustLoader.load(merged), backendAllow(merged),
-          httpLimits(merged));
+          httpLimits(merged), (int) merged.get("wireVersion"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -3,6 +3,7 @@ package io.corral.router.config;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.cluster.trust.AddressRanges;
 import io.corral.cluster.trust.ClusterTrust;
+import io.corral.cluster.wire.WireVersion;
 import io.corral.dashboard.DashboardSettings;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.scan.ScanPlan;
@@ -62,6 +63,8 @@ import java.util.Objects;
  *                          operator accepted a cluster without a secret beyond loopback
  * @param backendAllow      where backends that arrive at runtime (admin API, scans) may be: checked on the resolved
  *                          address of every connect (default: loopback and the scan ranges)
+ * @param wireVersion       the newest member-to-member format this member speaks (default: this build's newest;
+ *                          lower only to rehearse an upgrade: see docs/operations.md "Upgrading")
  * @param limits            what the HTTP ports allow a client: header and keep-alive timeouts, the connection cap,
  *                          the memory for request bodies, and the TLS certificate if any
  */
@@ -104,9 +107,14 @@ public record RouterConfig(
     List<String> corsOrigins,
     ClusterTrust trust,
     AddressRanges backendAllow,
-    HttpLimits limits) {
+    HttpLimits limits,
+    int wireVersion) {
 
   public RouterConfig {
+    if (wireVersion < WireVersion.V1 || wireVersion > WireVersion.CURRENT) {
+      throw new ConfigException("wireVersion must be " + WireVersion.V1 + "-" + WireVersion.CURRENT
+          + " (the versions this build speaks), got " + wireVersion);
+    }
     Objects.requireNonNull(limits, "limits");
     corsOrigins = List.copyOf(corsOrigins);
     Objects.requireNonNull(host, "host");
@@ -196,6 +204,6 @@ public record RouterConfig(
         partitionCount, strategy, queueMaxDepth, queueMaxWait, queueAgingCredit, minClusterSize, scan,
         backendsFile, adminToken, breakers, rpcCheckInterval, maxRetries, drainTimeout,
         bodyTimeout, slowClientTimeout, hedge, coldLoadsPerBackend, coldWait, stickyConversations,
-        corsOrigins, trust, backendAllow, limits);
+        corsOrigins, trust, backendAllow, limits, wireVersion);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corral.cluster.backends.BackendKind;
+import io.corral.cluster.wire.WireVersion;
 import io.corral.discovery.BackendSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +40,14 @@ class ConfigLoaderTest {
     assertThat(c.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.maxBodySize()).isEqualTo(32L << 20);
     assertThat(c.dashboardPort()).isEqualTo(8080);
+  }
+
+  @Test
+  void aMemberSpeaksItsBuildsNewestWireVersionUnlessToldToSpeakAnOlderOne() {
+    assertThat(ConfigLoader.load(Map.of(), Map.of(), null).wireVersion()).isEqualTo(WireVersion.CURRENT);
+    assertThat(ConfigLoader.load(Map.of("wireVersion", "1"), Map.of(), null).wireVersion()).isEqualTo(1);
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("wireVersion", Integer.toString(WireVersion.CURRENT + 1)),
+        Map.of(), null)).isInstanceOf(ConfigException.class).hasMessageContaining("wireVersion must be 1-");
   }
 
   @Test
