@@ -16,7 +16,6 @@ import io.corral.cluster.events.EventStream;
 import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.LedgerSerialization;
 import io.corral.cluster.trust.NoticeSigner;
-import io.corral.cluster.wire.SharedValueSerializers;
 import io.corral.cluster.wire.VersionGate;
 import io.corral.cluster.ledger.SlotLedger;
 import java.util.ArrayList;

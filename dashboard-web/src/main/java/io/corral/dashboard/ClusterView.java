@@ -88,16 +88,16 @@ final class ClusterView {
           .put("leader", m.leader()).put("self", m.self()).put("reporting", d != null);
       if (d != null) {
         JsonObject req = d.getJsonObject("requests", new JsonObject());
-        long[] window = new long[LatencyBuckets.COUNT];
-        LatencyBuckets.addInto(window, req.getJsonArray("window"));
-        long[] ttft = new long[LatencyBuckets.COUNT];
-        LatencyBuckets.addInto(ttft, d.getJsonObject("ttft", new JsonObject()).getJsonArray("window"));
+        LatencyWindow window = new LatencyWindow();
+        window.add(req);
+        LatencyWindow ttft = new LatencyWindow();
+        ttft.add(d.getJsonObject("ttft"));
         j.put("requestsPerSecond", req.getDouble("rate", 0.0)).put("requestsTotal", req.getLong("total", 0L))
             .put("errorsTotal", req.getLong("errors", 0L))
             .put("inFlight", d.getInteger("inFlight", 0)).put("queueHeld", d.getInteger("queueHeld", 0))
             .put("oldestWaitMs", d.getLong("oldestWaitMs", 0L))
             .put("cpu", d.getJsonObject("cpu")).put("heap", d.getJsonObject("heap"))
-            .put("latencyMs", percentiles(window)).put("ttftMs", percentiles(ttft))
+            .put("latencyMs", window.percentiles()).put("ttftMs", ttft.percentiles())
             .put("postedAt", d.getLong("postedAt", 0L)).put("dashboardPort", d.getJsonObject("dashboardPort"));
       }
       out.add(j);
@@ -122,7 +122,7 @@ final class ClusterView {
       double rate = 0;
       long tokens = 0;
       double generationSeconds = 0;
-      long[] ttft = new long[LatencyBuckets.COUNT];
+      LatencyWindow ttft = new LatencyWindow();
       for (JsonObject d : docs.values()) {
         JsonObject t = d.getJsonObject("backends", new JsonObject()).getJsonObject(b.id());
         if (t != null) {
@@ -133,7 +133,7 @@ final class ClusterView {
           rate += t.getDouble("rate", 0.0);
           tokens += t.getLong("windowTokens", 0L);
           generationSeconds += t.getDouble("windowGenerationSeconds", 0.0);
-          LatencyBuckets.addInto(ttft, t.getJsonArray("window"));
+          ttft.add(t);
         }
       }
       JsonObject load = loads.get(b.id());
@@ -146,7 +146,7 @@ final class ClusterView {
           .put("slotsInUse", load != null ? load.getInteger("inFlight", 0) : 0)
           .put("requestsTotal", requests).put("errorsTotal", errors).put("requestsPerSecond", rate)
           .put("errorRate", windowCount == 0 ? 0.0 : windowErrors / (double) windowCount)
-          .put("ttftMs", percentiles(ttft))
+          .put("ttftMs", ttft.percentiles())
           // per stream, over the last minute: streamed records counted by the proxy (one token each for Ollama
           // and llama-server); null (shown "unknown") until a stream finished there
           .put("tokensPerSecond", generationSeconds > 0 ? tokens / generationSeconds : null)
@@ -222,20 +222,20 @@ final class ClusterView {
     long total = 0;
     long errors = 0;
     int inFlight = 0;
-    long[] window = new long[LatencyBuckets.COUNT];
-    long[] ttft = new long[LatencyBuckets.COUNT];
+    LatencyWindow window = new LatencyWindow();
+    LatencyWindow ttft = new LatencyWindow();
     for (JsonObject d : docs.values()) {
       JsonObject req = d.getJsonObject("requests", new JsonObject());
       rate += req.getDouble("rate", 0.0);
       total += req.getLong("total", 0L);
       errors += req.getLong("errors", 0L);
       inFlight += d.getInteger("inFlight", 0);
-      LatencyBuckets.addInto(window, req.getJsonArray("window"));
-      LatencyBuckets.addInto(ttft, d.getJsonObject("ttft", new JsonObject()).getJsonArray("window"));
+      window.add(req);
+      ttft.add(d.getJsonObject("ttft"));
     }
     return new JsonObject().put("requestsPerSecond", rate).put("requestsTotal", total).put("errorsTotal", errors)
         .put("inFlight", inFlight).put("queueDepth", ledger(docs).getInteger("queueDepth", 0))
-        .put("latencyMs", percentiles(window)).put("ttftMs", percentiles(ttft));
+        .put("latencyMs", window.percentiles()).put("ttftMs", ttft.percentiles());
   }
 
   static JsonObject percentiles(long[] buckets) {

@@ -4,7 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
 import com.hazelcast.topic.ReliableMessageListener;
-import io.corral.cluster.SharedEntries;
+import io.corral.cluster.wire.SharedEntries;
 import io.corral.cluster.events.ClusterEvent;
 import io.corral.cluster.events.EventStream;
 import io.vertx.core.json.JsonArray;

@@ -1,10 +1,12 @@
 package io.corral.dashboard;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
 import io.vertx.core.json.JsonObject;
 
 /**
  * Counts for one subject (the member, a backend, an app): totals since start plus a sliding window of the last
- * {@value #WINDOW_SECONDS} seconds kept in per-second slots, each with a latency histogram.
+ * {@value #WINDOW_SECONDS} seconds kept in per-second slots, each with a latency sketch ({@link LatencySketch}, for
+ * the dashboard's percentiles) and coarse buckets (for Prometheus, and for members of older builds).
  *
  * <p>Not thread-safe: the owner ({@link TrafficTap}) guards it.
  */
@@ -24,6 +26,8 @@ final class Tally {
   private final long[] slotCount = new long[WINDOW_SECONDS];
   private final long[] slotErrors = new long[WINDOW_SECONDS];
   private final long[][] slotBuckets = new long[WINDOW_SECONDS][LatencyBuckets.COUNT];
+  /** Made at a slot's first sample: a quiet subject keeps none. */
+  private final DDSketch[] slotSketches = new DDSketch[WINDOW_SECONDS];
   private final long[] slotTokens = new long[WINDOW_SECONDS];
   private final long[] slotGenerationNanos = new long[WINDOW_SECONDS];
 
@@ -42,6 +46,10 @@ final class Tally {
     if (latencyNanos >= 0) {
       int b = LatencyBuckets.indexOf(latencyNanos);
       slotBuckets[slot][b]++;
+      if (slotSketches[slot] == null) {
+        slotSketches[slot] = LatencySketch.empty();
+      }
+      slotSketches[slot].accept(latencyNanos / 1e6);
       cumulativeBuckets[b]++;
       cumulativeSeconds += latencyNanos / 1e9;
     }
@@ -55,6 +63,9 @@ final class Tally {
       slotCount[slot] = 0;
       slotErrors[slot] = 0;
       java.util.Arrays.fill(slotBuckets[slot], 0);
+      if (slotSketches[slot] != null) {
+        slotSketches[slot].clear();
+      }
       slotTokens[slot] = 0;
       slotGenerationNanos[slot] = 0;
     }
@@ -75,6 +86,7 @@ final class Tally {
     long windowErrors = 0;
     long rateCount = 0;
     long[] buckets = new long[LatencyBuckets.COUNT];
+    DDSketch sketch = LatencySketch.empty();
     long windowTokens = 0;
     long windowGenerationNanos = 0;
     for (int i = 0; i < WINDOW_SECONDS; i++) {
@@ -93,12 +105,15 @@ final class Tally {
       for (int b = 0; b < LatencyBuckets.COUNT; b++) {
         buckets[b] += slotBuckets[i][b];
       }
+      if (slotSketches[i] != null && !slotSketches[i].isEmpty()) {
+        sketch.mergeWith(slotSketches[i]);
+      }
     }
     return new JsonObject().put("total", total).put("errors", errors).put("lastSeen", lastSeenMillis)
         .put("windowCount", windowCount).put("windowErrors", windowErrors)
         .put("rate", rateCount / (double) RATE_SECONDS)
         .put("windowTokens", windowTokens).put("windowGenerationSeconds", windowGenerationNanos / 1e9)
-        .put("window", LatencyBuckets.toJson(buckets))
+        .put("window", LatencyBuckets.toJson(buckets)).put("windowSketch", LatencySketch.encode(sketch))
         .put("cumulative", LatencyBuckets.toJson(cumulativeBuckets)).put("sumSeconds", cumulativeSeconds);
   }
 }

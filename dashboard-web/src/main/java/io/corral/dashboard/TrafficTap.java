@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * sent it ({@code X-Corral-App}), with total latency and time to first byte. The routing code needs no change to
  * be observed, and the tap adds no cluster call to the request path.
  *
- * <p>Time to first byte is measured to the moment the response headers leave (the proxy writes them when the
- * backend's headers arrive), minus the time spent waiting in the queue ({@code X-Corral-Queue-Ms}), so it
+ * <p>Time to first byte is measured to the moment the response headers leave (the proxy writes them with the
+ * backend's first body byte), minus the time spent waiting in the queue ({@code X-Corral-Queue-Ms}), so it
  * describes the backend rather than the queue.
  *
  * <p>Thread-safety: requests end on several event loops; the counters are guarded by this object's monitor

@@ -51,4 +51,42 @@ class TrafficStatisticsTest {
     now[0] += 61_000;
     assertThat(tap.toJson().getJsonObject("requests").getLong("windowCount")).isZero();
   }
+
+  @Test
+  void percentilesOfAFewRequestsAreTheirOwnLatenciesAcrossMembers() {
+    // the case a user saw: one request of 1.07-1.12 s showed p50/p95/p99 of 1.75/2.43/2.49 s from buckets
+    long[] now = {100_000};
+    java.time.InstantSource clock = () -> java.time.Instant.ofEpochMilli(now[0]);
+    TrafficTap one = new TrafficTap(clock);
+    TrafficTap other = new TrafficTap(clock);
+    one.record("/api/chat", "http://b:11434", "app", 200, 1_070_000_000L, 159_000_000L);
+    other.record("/api/chat", "http://b:11434", "app", 200, 1_120_000_000L, 167_000_000L);
+    now[0] += 1_000;
+    var docs = java.util.Map.of("m1", one.toJson(), "m2", other.toJson());
+    var totals = ClusterView.totals(docs);
+    for (String p : java.util.List.of("p50", "p95", "p99")) {
+      assertThat(totals.getJsonObject("latencyMs").getDouble(p)).as("latency " + p).isBetween(1070 * 0.98, 1120 * 1.02);
+      assertThat(totals.getJsonObject("ttftMs").getDouble(p)).as("first byte " + p).isBetween(159 * 0.98, 167 * 1.02);
+    }
+    assertThat(totals.getJsonObject("latencyMs").getDouble("p50")).isLessThan(1070 * 1.02);
+  }
+
+  @Test
+  void aMemberThatPostsOnlyBucketsMakesTheWindowFallBackToBucketsForEveryone() {
+    TrafficTap tap = new TrafficTap(() -> java.time.Instant.ofEpochMilli(100_000));
+    tap.record("/api/chat", "http://b:11434", "app", 200, 80_000_000L, 10_000_000L);
+    var withSketch = tap.toJson();
+    var older = tap.toJson();
+    older.getJsonObject("requests").remove("windowSketch");
+    LatencyWindow window = new LatencyWindow();
+    window.add(withSketch.getJsonObject("requests"));
+    assertThat(window.percentiles().getDouble("p50")).isCloseTo(80.0, within(80 * 0.02));
+    window.add(older.getJsonObject("requests"));
+    // two samples in the (50, 100] ms bucket, interpolated as before
+    assertThat(window.percentiles().getDouble("p50")).isBetween(50.0, 100.0);
+    LatencyWindow junk = new LatencyWindow();
+    var bad = withSketch.getJsonObject("requests").copy().put("windowSketch", "not a sketch");
+    junk.add(bad);
+    assertThat(junk.percentiles().getDouble("p50")).isBetween(50.0, 100.0);
+  }
 }

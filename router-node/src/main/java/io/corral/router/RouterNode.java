@@ -19,7 +19,7 @@ import io.corral.cluster.trust.ClusterTrust;
 import io.corral.dashboard.Dashboard;
 import io.corral.dashboard.PortSetup;
 import io.corral.discovery.BackendSpec;
-import io.corral.discovery.DiscoverySerializers;
+import io.corral.discovery.wire.DiscoverySerializers;
 import io.corral.discovery.admin.AdminBackendsWatcher;
 import io.corral.discovery.file.BackendsFileWatcher;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
@@ -35,9 +35,8 @@ import io.corral.discovery.scan.ScanPlan;
 import io.corral.discovery.scan.ScanSchedule;
 import io.corral.router.api.AdminAccess;
 import io.corral.router.api.AdminApi;
-import io.corral.router.api.ApiErrors;
-import io.corral.router.api.ApiFamily;
-import io.corral.router.api.ApiRouter;
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
 import io.corral.router.api.BackendFanOut;
 import io.corral.router.api.BodyBudget;
 import io.corral.router.api.ConnectionGuard;
@@ -261,7 +260,8 @@ public final class RouterNode implements AutoCloseable {
       selector.start();
       GrantDatagrams notices = openGrantDatagrams(vertx, cluster, member, selector);
       Runnable closeNotices = notices == null ? () -> { } : notices::close;
-      LedgerStewardship stewardship = new LedgerStewardship(member, backends, ledger);
+      LedgerStewardship stewardship = new LedgerStewardship(member.hazelcast().getCluster(),
+          member.leaderElection(), backends, ledger);
       LedgerResetWatcher resets = new LedgerResetWatcher(member.hazelcast(), ledger);
       resets.onReset(selector::onClusterReset);
       resets.onReset(() -> {
@@ -604,7 +604,7 @@ public final class RouterNode implements AutoCloseable {
         default -> "malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage());
       };
       request.response().putHeader("X-Corral-Member", memberName).putHeader("Connection", "close")
-          .endHandler(v -> vertx.setTimer(ApiRouter.LINGER_MILLIS, id -> request.connection().close()));
+          .endHandler(v -> vertx.setTimer(ConnectionGuard.LINGER_MILLIS, id -> request.connection().close()));
       String path = request.path() == null ? "/" : request.path();
       ApiErrors.send(request.response(), ApiFamily.ofPath(path), status, message, status == 400 ? "bad_request"
           : "too_large");

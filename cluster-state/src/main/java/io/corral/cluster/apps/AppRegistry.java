@@ -8,7 +8,7 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
-import io.corral.cluster.SharedEntries;
+import io.corral.cluster.wire.SharedEntries;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;

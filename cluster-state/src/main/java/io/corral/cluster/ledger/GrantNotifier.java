@@ -2,7 +2,7 @@ package io.corral.cluster.ledger;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.topic.ITopic;
-import io.corral.cluster.SharedEntries;
+import io.corral.cluster.wire.SharedEntries;
 import io.corral.cluster.trust.NoticeSigner;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,12 +1,13 @@
 package io.corral.cluster.ledger;
 
+import com.hazelcast.cluster.Cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
-import io.corral.cluster.CorralMember;
 import io.corral.cluster.backends.BackendKind;
 import io.corral.cluster.backends.BackendRegistry;
 import io.corral.cluster.backends.BackendState;
+import io.corral.cluster.leader.LeaderElection;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -30,22 +31,24 @@ public final class LedgerStewardship {
 
   private static final Logger log = LoggerFactory.getLogger(LedgerStewardship.class);
 
-  private final CorralMember member;
+  private final Cluster cluster;
+  private final LeaderElection election;
   private final BackendRegistry backends;
   private final SlotLedger ledger;
   private UUID membershipRegistration;
   /** This member's leader term once its claim was answered; null while it does not lead. */
   private volatile LeaderTerm term;
 
-  public LedgerStewardship(CorralMember member, BackendRegistry backends, SlotLedger ledger) {
-    this.member = member;
+  public LedgerStewardship(Cluster cluster, LeaderElection election, BackendRegistry backends, SlotLedger ledger) {
+    this.cluster = cluster;
+    this.election = election;
     this.backends = backends;
     this.ledger = ledger;
   }
 
   public void start() {
     backends.onChange(this::syncIfLeader);
-    membershipRegistration = member.hazelcast().getCluster().addMembershipListener(new MembershipListener() {
+    membershipRegistration = cluster.addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
         // nothing to do: a new member starts with no leases
@@ -53,19 +56,19 @@ public final class LedgerStewardship {
 
       @Override
       public void memberRemoved(MembershipEvent e) {
-        if (member.leaderElection().isLeader()) {
+        if (election.isLeader()) {
           purge(e.getMember().getUuid().toString(), "left");
         }
       }
     });
-    member.leaderElection().onChange(change -> {
+    election.onChange(change -> {
       if (change.self()) {
         takeOver();
       } else {
         term = null;
       }
     });
-    if (member.leaderElection().isLeader()) {
+    if (election.isLeader()) {
       takeOver();
     }
   }
@@ -75,13 +78,13 @@ public final class LedgerStewardship {
    * that are gone. Also run after a merge or a lost partition (the ledger entry may be another side's).
    */
   public void takeOver() {
-    String self = member.localId().toString();
+    String self = cluster.getLocalMember().getUuid().toString();
     ledger.claimLeadership(self).whenComplete((claimed, err) -> {
       if (err != null || claimed.epoch() < 0) {
         log.warn("event=leader_claim_refused member={} error={}", self, err == null ? "declared dead" : err);
         return;
       }
-      if (!member.leaderElection().isLeader()) {
+      if (!election.isLeader()) {
         return; // leadership moved on while the claim was under way: the next leader claims its own term
       }
       term = claimed;
@@ -93,21 +96,16 @@ public final class LedgerStewardship {
     });
   }
 
-  /** The term this member acts under as leader, or null. */
-  public LeaderTerm term() {
-    return term;
-  }
-
   /** Purges every member the ledger holds something for that is no longer in the cluster. */
   public void sweep() {
-    Set<String> present = member.hazelcast().getCluster().getMembers().stream().map(Member::getUuid)
+    Set<String> present = cluster.getMembers().stream().map(Member::getUuid)
         .map(UUID::toString).collect(Collectors.toSet());
     ledger.membersHolding().thenAccept(holders -> holders.stream().filter(h -> !present.contains(h))
         .forEach(h -> purge(h, "absent")));
   }
 
   private void syncIfLeader(BackendState b) {
-    if (member.leaderElection().isLeader() && term != null) {
+    if (election.isLeader() && term != null) {
       sync(b);
     }
   }
@@ -156,7 +154,7 @@ public final class LedgerStewardship {
   public void close() {
     if (membershipRegistration != null) {
       try {
-        member.hazelcast().getCluster().removeMembershipListener(membershipRegistration);
+        cluster.removeMembershipListener(membershipRegistration);
       } catch (RuntimeException ignored) {
         // instance gone
       }

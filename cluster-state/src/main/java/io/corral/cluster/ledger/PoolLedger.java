@@ -488,10 +488,6 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return out;
   }
 
-  public boolean isTombstoned(String memberId) {
-    return tombstones.contains(memberId);
-  }
-
   /**
    * Hands free slots to waiting tickets, best first, until no waiting ticket can use any free slot. A later
    * ticket may take a slot an earlier one cannot use (a different model's backend): that overtakes nobody.

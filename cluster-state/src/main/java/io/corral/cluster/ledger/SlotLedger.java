@@ -21,7 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * under that id ({@link LedgerIncarnation}).
  *
  * <p>Thread-safety: every method is asynchronous and safe from any thread, including event loops; the stages
- * complete on Hazelcast threads (bridge them back with {@code Future.fromCompletionStage(stage, context)}).
+ * complete on Hazelcast threads. Bridge them back to the event loop straight from Hazelcast's response thread
+ * (router-node's {@code HazelcastCompletions.onContext}): {@code Future.fromCompletionStage} hops through the
+ * common pool first.
  */
 public final class SlotLedger {
 

@@ -161,6 +161,38 @@ class LedgerWireTest {
     }
   }
 
+  /**
+   * The bytes of each version are pinned: members of other builds read exactly these. A refactoring that moves a
+   * field changes the digest; a new field belongs in a new version (WireVersion), appended after these.
+   */
+  @Test
+  void eachVersionsBytesStayExactlyAsReleased() throws IOException {
+    assertThat(digest(bodyOf(busyLedger(WireVersion.V1)))).as("V1").isEqualTo(PINNED_V1);
+    assertThat(digest(bodyOf(busyLedger(WireVersion.V2_LEASE_AGE)))).as("V2").isEqualTo(PINNED_V2);
+    java.io.ByteArrayOutputStream operations = new java.io.ByteArrayOutputStream();
+    for (IdentifiedDataSerializable op : everyOperation(WireVersion.V1)) {
+      if (!(op instanceof PoolLedger)) {
+        operations.write(ss.toData(op).toByteArray());
+      }
+    }
+    assertThat(digest(operations.toByteArray())).as("operations, V1").isEqualTo(PINNED_OPERATIONS_V1);
+  }
+
+  static final String PINNED_OPERATIONS_V1 =
+      "917:32ece5a8694669efa2730fce0c78e36fd7a83184229d93a7967a18cfd22cf968";
+
+  static final String PINNED_V1 = "545:1b1561a4a7897595f948b75b87127d41ee2016fbe9a62fd6b0dd69c6ea98c638";
+  static final String PINNED_V2 = "553:f0d08135beda943ce9be537e7588b86f634b26bf420e598ee8150da5f3d1d5ad";
+
+  static String digest(byte[] bytes) {
+    try {
+      return bytes.length + ":" + java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void aCutOrCorruptFrameIsRefusedWithoutAllocatingWhatItClaims() throws IOException {
     byte[] body = bodyOf(busyLedger(WireVersion.CURRENT));

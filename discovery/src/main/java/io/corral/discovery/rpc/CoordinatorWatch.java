@@ -3,7 +3,7 @@ package io.corral.discovery.rpc;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.corral.cluster.HostPort;
-import io.corral.cluster.SharedEntries;
+import io.corral.cluster.wire.SharedEntries;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;

@@ -1,6 +1,8 @@
 package io.corral.router.api;
 
 import io.corral.cluster.admin.AdminTokens;
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
 import io.vertx.ext.web.RoutingContext;
 
 /**

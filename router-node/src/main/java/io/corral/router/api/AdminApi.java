@@ -8,6 +8,8 @@ import io.corral.cluster.backends.BackendState;
 import io.corral.cluster.events.EventStream;
 import io.corral.discovery.BackendSpec;
 import io.corral.discovery.net.BackendAddresses;
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,7 @@
 package io.corral.router.api;
 
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -119,7 +121,7 @@ public final class BodyBudget {
     }
     // the body stays unread: the connection cannot carry another request, and closes shortly after the answer
     // (at once, the kernel would reset it with the body unread and the client might never see the 503)
-    ctx.addEndHandler(v -> vertx.setTimer(ApiRouter.LINGER_MILLIS, id -> ctx.request().connection().close()));
+    ctx.addEndHandler(v -> vertx.setTimer(ConnectionGuard.LINGER_MILLIS, id -> ctx.request().connection().close()));
     ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS).putHeader("Connection", "close");
     ApiErrors.send(ctx.response(), ApiFamily.ofPath(ctx.request().path()), 503, "this member holds as many request "
         + "bodies as its memory allows (" + capacity + " bytes); retry shortly or send it to another member",

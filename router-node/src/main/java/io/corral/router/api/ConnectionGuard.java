@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionGuard {
 
+  /**
+   * How long a connection refused mid-request stays open after its answer: closing at once, with the rest of the
+   * client's request still unread, makes the kernel reset the connection, and the client may never read the answer.
+   */
+  public static final long LINGER_MILLIS = 500;
+
   private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
   private static final long REFUSAL_LOG_GAP_MS = 10_000;
 

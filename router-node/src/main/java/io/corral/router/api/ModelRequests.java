@@ -7,6 +7,8 @@ import io.corral.cluster.events.EventStream;
 import io.corral.cluster.ledger.Conversation;
 import io.corral.cluster.ledger.Strategy;
 import io.corral.router.metrics.RouterMetrics;
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
 import io.corral.router.proxy.FirstByteRace;
 import io.corral.router.proxy.ProxyOutcome;
 import io.corral.router.proxy.StreamingProxy;
@@ -25,6 +27,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -477,7 +480,20 @@ public final class ModelRequests {
 
   private void noBackend(RoutingContext ctx, ApiFamily family, String route, long arrival, String raw,
       String model) {
-    List<BackendState> serving = backends.all().stream().filter(b -> b.serves(model)).toList();
+    Collection<BackendState> known = backends.all();
+    if (known.isEmpty()) {
+      // not "model not found": an Ollama client would try to pull it, and nothing can serve it anyway
+      reject(ctx, family, route, arrival, 503, "this cluster has no backends. Fix: " + ApiErrors.NO_BACKENDS_FIX,
+          "no_backends");
+      return;
+    }
+    if (known.stream().noneMatch(BackendState::isUp)) {
+      ctx.response().putHeader("Retry-After", "5");
+      reject(ctx, family, route, arrival, 503, "none of the cluster's " + known.size() + " backend(s) is up; "
+          + "'corral backend health' says why", "no_healthy_backend");
+      return;
+    }
+    List<BackendState> serving = known.stream().filter(b -> b.serves(model)).toList();
     if (serving.stream().anyMatch(b -> servesFamily(b, family))) {
       ctx.response().putHeader("Retry-After", "5");
       reject(ctx, family, route, arrival, 503, "no healthy backend serves model '" + raw + "' right now",

@@ -5,6 +5,7 @@ import io.corral.cluster.backends.BackendKind;
 import io.corral.discovery.fingerprint.BackendFingerprinter;
 import io.corral.discovery.fingerprint.Fingerprint;
 import io.corral.discovery.net.BackendReads;
+import io.corral.router.protocol.ApiErrors;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
@@ -94,8 +95,7 @@ public final class BackendCommand implements Runnable {
       List<ClusterBackend> backends = ClusterBackend.allIn(cluster);
       printHeader(out, member, cluster);
       if (backends.isEmpty()) {
-        out.println("no backends. Fix: start members with --backend URL, a backends file or --scan-cidr, or add one "
-            + "with POST /admin/backends.");
+        out.println("no backends. Fix: " + ApiErrors.NO_BACKENDS_FIX + ".");
         out.flush();
         return EXIT_UNHEALTHY;
       }

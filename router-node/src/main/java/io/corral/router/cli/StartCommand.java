@@ -214,7 +214,7 @@ public final class StartCommand implements Callable<Integer> {
   String dashboardStatsInterval;
 
   @Option(names = "--dashboard-event-sample-rate", paramLabel = "SHARE", description = "Share of high-rate info "
-      + "events the dashboard keeps (0.1 or 10%); warnings and errors are always kept. Default 1 (all).")
+      + "events the dashboard keeps (0.1 or 10%%); warnings and errors are always kept. Default 1 (all).")
   String dashboardEventSampleRate;
 
   @Option(names = "--dashboard-max-events", paramLabel = "N", description = "Events each member keeps for the "

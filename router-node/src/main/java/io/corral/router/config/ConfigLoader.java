@@ -121,11 +121,6 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
-  /** The flag names this loader understands, for the CLI's help and validation. */
-  public static List<String> flagNames() {
-    return SETTINGS.stream().map(Setting::flag).toList();
-  }
-
   /**
    * Merges the sources.
    *

@@ -8,7 +8,8 @@ import java.util.Set;
  * @param result          what happened
  * @param status          HTTP status the client saw (499 when the client went away first), or, when
  *                        {@code answered} is false, the status the backend gave or corral would give
- * @param firstByteNanos  time from forwarding to the backend's response headers, or -1 if none came
+ * @param firstByteNanos  time from forwarding to the backend's first body byte (its headers may come earlier), or -1
+ *                        if none came
  * @param answered        whether anything was sent to the client; false only for a failure before the first byte
  *                        when the caller allowed failover: the caller then retries elsewhere or answers
  * @param failure         what went wrong, for the caller's answer and logs; empty when completed

@@ -1,7 +1,7 @@
 package io.corral.router.proxy;
 
-import io.corral.router.api.ApiErrors;
-import io.corral.router.api.ApiFamily;
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
 import io.vertx.core.buffer.Buffer;
 import java.util.Locale;
 

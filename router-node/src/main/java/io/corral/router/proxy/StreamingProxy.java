@@ -2,8 +2,8 @@ package io.corral.router.proxy;
 
 import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendTimeouts;
-import io.corral.router.api.ApiErrors;
-import io.corral.router.api.ApiFamily;
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>Implementation notes. The response body is pumped by hand rather than with {@code pipeTo} because the pump
  * also has to (1) respect back-pressure: when the client's write queue is full the backend response is paused,
  * so a slow client never makes the router buffer a whole answer; (2) time the backend: a first-byte timeout
- * (long, for cold model loads) until the response headers arrive, then an idle timeout between chunks, which
+ * (long, for cold model loads) until the first body byte arrives (not the headers: some servers send those before
+ * they have computed anything), then an idle timeout between chunks, which
  * does not run while the client is the one holding things up; (3) end a broken stream with an error record in
  * the stream's own framing. A client that disconnects resets the upstream request, so the backend sees its
  * connection closed and stops generating. Everything runs on the request's event loop.
@@ -235,8 +236,8 @@ public final class StreamingProxy {
 
     /**
      * The backend's headers are in, but nothing is decided yet: some servers (vLLM and others built on
-     * FastAPI/Starlette) send them before they have computed a token. Until the first body byte the first-byte timeout keeps
-     * running, a failure can still fail over, and a hedged copy has not won; the client sees nothing of this
+     * FastAPI/Starlette) send them before they have computed a token. Until the first body byte the first-byte
+     * timeout keeps running, a failure can still fail over, and a hedged copy has not won; the client sees nothing of this
      * answer before {@link #commit()}.
      */
     void onResponse(HttpClientResponse resp) {

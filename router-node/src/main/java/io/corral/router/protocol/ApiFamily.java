@@ -1,4 +1,4 @@
-package io.corral.router.api;
+package io.corral.router.protocol;
 
 /**
  * The two API dialects a member speaks. Each has its own error body shape; every error a client sees is built

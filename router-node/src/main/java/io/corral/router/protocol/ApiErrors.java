@@ -1,4 +1,4 @@
-package io.corral.router.api;
+package io.corral.router.protocol;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -9,6 +9,14 @@ import io.vertx.core.json.JsonObject;
  * for that status.
  */
 public final class ApiErrors {
+
+  /**
+   * What to do when the cluster knows no backend at all: said the same way by the API, {@code corral backend list}
+   * and {@code corral-ctl status}.
+   */
+  public static final String NO_BACKENDS_FIX = "start members with --backend URL (an Ollama server or a llama-server),"
+      + " a backends file or --scan-cidr, or add one with POST /admin/backends; 'corral backend list' shows what the"
+      + " cluster sees";
 
   private ApiErrors() {}
 

@@ -1,5 +1,12 @@
-package io.corral.router.api;
+package io.corral.router;
 
+import io.corral.router.protocol.ApiErrors;
+import io.corral.router.protocol.ApiFamily;
+import io.corral.router.api.BodyBudget;
+import io.corral.router.api.BrowserOrigins;
+import io.corral.router.api.ConnectionGuard;
+import io.corral.router.api.MemberApi;
+import io.corral.router.api.RequestIds;
 import io.corral.router.api.ollama.OllamaRoutes;
 import io.corral.router.api.openai.OpenAiRoutes;
 import io.vertx.core.Vertx;
@@ -19,11 +26,6 @@ import java.util.function.Consumer;
  */
 public final class ApiRouter {
 
-  /**
-   * How long a connection refused mid-request stays open after its answer: closing at once, with the rest of the
-   * client's request still unread, makes the kernel reset the connection, and the client may never read the answer.
-   */
-  public static final long LINGER_MILLIS = 500;
 
   private ApiRouter() {}
 

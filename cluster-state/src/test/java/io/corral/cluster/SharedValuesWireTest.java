@@ -1,4 +1,4 @@
-package io.corral.cluster.wire;
+package io.corral.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,8 +8,6 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.nio.serialization.genericrecord.GenericRecord;
 import com.hazelcast.nio.serialization.genericrecord.GenericRecordBuilder;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
-import io.corral.cluster.CorralMember;
-import io.corral.cluster.TestClusters;
 import io.corral.cluster.apps.RegisteredApp;
 import io.corral.cluster.backends.BackendHealth;
 import io.corral.cluster.backends.BackendKind;

@@ -1,6 +1,5 @@
-package io.corral.router;
+package io.corral.router.cli;
 
-import io.corral.router.cli.CorralCommand;
 import java.util.concurrent.ForkJoinPool;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -17,8 +16,23 @@ public final class Main {
     // before Vert.x starts: its asynchronous DNS resolver opens a UDP socket on every interface at start-up; the
     // JDK resolver (the system's, with its cache) opens none
     System.setProperty("vertx.disableDnsResolver", "true");
-    warnIfCommonPoolTooSmall();
+    if (runsAMember(args)) {
+      warnIfCommonPoolTooSmall();
+    }
     System.exit(CorralCommand.commandLine().execute(args));
+  }
+
+  /** {@code start} and {@code demo} run members; help, version and the other commands do not need the warning. */
+  static boolean runsAMember(String[] args) {
+    if (args.length == 0 || !(args[0].equals("start") || args[0].equals("demo"))) {
+      return false;
+    }
+    for (String a : args) {
+      if (a.equals("--help") || a.equals("-h") || a.equals("--version") || a.equals("-V")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

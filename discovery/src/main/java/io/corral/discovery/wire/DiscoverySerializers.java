@@ -1,4 +1,4 @@
-package io.corral.discovery;
+package io.corral.discovery.wire;
 
 import com.hazelcast.nio.serialization.compact.CompactReader;
 import com.hazelcast.nio.serialization.compact.CompactSerializer;

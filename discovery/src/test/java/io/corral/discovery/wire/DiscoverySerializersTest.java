@@ -1,4 +1,4 @@
-package io.corral.discovery;
+package io.corral.discovery.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.corral.cluster;
+package io.corral.cluster.wire;
 
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.IMap;

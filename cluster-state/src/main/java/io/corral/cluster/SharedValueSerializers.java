@@ -1,4 +1,4 @@
-package io.corral.cluster.wire;
+package io.corral.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.nio.serialization.FieldKind;
@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * from the classes by reflection), names its types {@code corral.*} rather than by Java class, and keeps enums as
  * names; a reader ignores fields it does not know and a later field can be added with a default for older data
  * ({@link CompactReader#getFieldKind}). The ledger itself and its operations use identified serialization
- * ({@code LedgerSerialization}), framed with their version ({@link WireFrame}); nothing of corral's uses Java
+ * ({@code LedgerSerialization}), framed with their version ({@code WireFrame}); nothing of corral's uses Java
  * serialization.
  *
  * <p>Each serializer is stateless and thread-safe. A round-trip test per value lives in {@code SharedValuesWireTest}.
