@@ -51,11 +51,12 @@ import io.corral.router.metrics.FoldedMethods;
 import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.BackendBreakers;
-import io.corral.router.routing.GrantDatagrams;
+import io.corral.router.routing.GrantNoticeSocket;
 import io.corral.router.routing.HealthRecheck;
 import io.corral.router.routing.LedgerSelector;
 import io.corral.router.routing.QueueSettings;
 import io.corral.router.routing.WarmModels;
+import io.corral.router.time.Ticker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -194,7 +195,7 @@ public final class RouterNode implements AutoCloseable {
         .build();
     DelegatingHandler handler = new DelegatingHandler(vertx);
     HttpLimits limits = config.limits();
-    ConnectionGuard connections = new ConnectionGuard(vertx, limits);
+    ConnectionGuard connections = new ConnectionGuard(vertx, limits, Ticker.SYSTEM);
     // no h2c: with it, Vert.x makes a connection only once a whole request head has arrived (it must look for an
     // Upgrade header first), so the guard could neither time out slow heads nor count silent connections; clients
     // that offer the upgrade (Java's HttpClient) carry on over HTTP/1.1
@@ -236,7 +237,7 @@ public final class RouterNode implements AutoCloseable {
           member.hazelcast(), apiUrl, COORDINATOR_CHECK, clock);
       RouterMetrics metrics = new RouterMetrics(registry);
       connections.register(registry);
-      BodyBudget bodies = new BodyBudget(vertx, limits.bodyMemoryBytes(), config.maxBodySize());
+      BodyBudget bodies = new BodyBudget(vertx, limits.bodyMemoryBytes(), config.maxBodySize(), Ticker.SYSTEM);
       bodies.register(registry);
 
       HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
@@ -256,9 +257,10 @@ public final class RouterNode implements AutoCloseable {
       WarmModels warm = new WarmModels();
       LedgerSelector selector = new LedgerSelector(vertx, ledger, notifier, () -> self.localId().toString(),
           new QueueSettings(config.queueMaxDepth(), config.queueMaxWait(), config.queueAgingCredit(),
-              config.strategy(), Duration.ofSeconds(2), config.coldLoadsPerBackend(), config.coldWait()), warm);
+              config.strategy(), Duration.ofSeconds(2), config.coldLoadsPerBackend(), config.coldWait()), warm,
+          Ticker.SYSTEM);
       selector.start();
-      GrantDatagrams notices = openGrantDatagrams(vertx, cluster, member, selector);
+      GrantNoticeSocket notices = openGrantNoticeSocket(vertx, cluster, member, selector);
       Runnable closeNotices = notices == null ? () -> { } : notices::close;
       LedgerStewardship stewardship = new LedgerStewardship(member.hazelcast().getCluster(),
           member.leaderElection(), backends, ledger);
@@ -275,7 +277,7 @@ public final class RouterNode implements AutoCloseable {
       StreamingProxy proxy = new StreamingProxy(vertx, client, config.firstTokenTimeout(), config.idleTimeout(),
           config.slowClientTimeout(), id -> backends.get(id).map(BackendState::forwardAuth).orElse(false),
           id -> backendAddresses.resolve(id, backends.get(id.value()).map(BackendState::origin)
-              .orElse(BackendOrigin.UNKNOWN)));
+              .orElse(BackendOrigin.UNKNOWN)), Ticker.SYSTEM);
       RpcBackendsApi rpcApi = new RpcBackendsApi(coordinators, member.hazelcast().getMap(ScanSchedule.MAP_NAME),
           backends);
       // --- the cluster dashboard (dashboard-web): /dashboard, its JSON and SSE endpoints, app registration, the
@@ -289,7 +291,7 @@ public final class RouterNode implements AutoCloseable {
       ModelRequests modelRequests = new ModelRequests(backends, selector, proxy, metrics, config.strategy(),
           breakers, config.maxRetries(), config.hedge(), events, dashboard.tap()::recordTokens, warm,
           config.stickyConversations(), new HealthRecheck(new BackendFingerprinter(backendReads,
-              config.connectTimeout().toMillis())));
+              config.connectTimeout().toMillis()), Ticker.SYSTEM), Ticker.SYSTEM);
       // a backend whose listing is over the size cap is probed now, and so marked down with the reason
       BackendFanOut fanOut = new BackendFanOut(backendReads, 5_000, id -> {
         BackendMonitor m = monitorRef.get();
@@ -371,7 +373,7 @@ public final class RouterNode implements AutoCloseable {
    * tells the selector its address. Without it (no free port, or no cluster secret to sign notices with) grants
    * still arrive by topic, a little later.
    */
-  private static GrantDatagrams openGrantDatagrams(Vertx vertx, ClusterSettings cluster, CorralMember member,
+  private static GrantNoticeSocket openGrantNoticeSocket(Vertx vertx, ClusterSettings cluster, CorralMember member,
       LedgerSelector selector) {
     if (member.noticeSigner().isEmpty()) {
       log.info("event=grant_datagrams_off reason=no_cluster_secret (grants arrive by topic only)");
@@ -379,7 +381,7 @@ public final class RouterNode implements AutoCloseable {
     }
     com.hazelcast.cluster.Address self = member.hazelcast().getCluster().getLocalMember().getAddress();
     try {
-      GrantDatagrams notices = await(GrantDatagrams.open(vertx, cluster.bindHost(), self.getHost(), self.getPort(),
+      GrantNoticeSocket notices = await(GrantNoticeSocket.open(vertx, cluster.bindHost(), self.getHost(), self.getPort(),
           member.noticeSigner().get(), selector::acceptNotice));
       selector.takeNoticesAt(notices.address());
       return notices;

@@ -41,48 +41,44 @@ public record AcquireRequest(String ticketId, String memberId, String model, int
     long arrivalSeq, int coldCap, String notifyTo, boolean waitForWarm, boolean rejoin,
     Conversation conversation) {
 
-  /** No conversation. */
-  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
-      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap,
-      String notifyTo, boolean waitForWarm, boolean rejoin) {
-    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
-        coldCap, notifyTo, waitForWarm, rejoin, Conversation.NONE);
+  /**
+   * A new arrival: the ledger gives it the next sequence number; no cold-load cap, no direct notice address (grants
+   * travel on the grant topic), cold candidates usable at once, a first submission, no conversation.
+   */
+  public static AcquireRequest arrival(String ticketId, String memberId, String model, int priority,
+      List<Candidate> candidates, Strategy strategy, long randomDraw, int maxDepth, int agingCredit) {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, -1, 0, "", false, false, Conversation.NONE);
   }
 
-  /** A first submission (not a re-queue after a merge). */
-  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
-      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap,
-      String notifyTo, boolean waitForWarm) {
-    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
-        coldCap, notifyTo, waitForWarm, false);
+  /** The same request with the arrival sequence it already has (a retry keeps its place; -1: a new arrival). */
+  public AcquireRequest withArrivalSeq(long seq) {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, seq, coldCap, notifyTo, waitForWarm, rejoin, conversation);
   }
 
-  /** Cold candidates usable at once (subject to the cold-load cap). */
-  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
-      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap,
-      String notifyTo) {
-    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
-        coldCap, notifyTo, false);
+  /** The same request with a cold-load cap per backend (0: none). */
+  public AcquireRequest withColdCap(int cap) {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, arrivalSeq, cap, notifyTo, waitForWarm, rejoin, conversation);
   }
 
-  /** No direct notice address: grants for this ticket travel on the grant topic only. */
-  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
-      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq, int coldCap) {
-    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
-        coldCap, "");
+  /** The same request, its grants also sent straight to {@code address} (a grant datagram; "": none). */
+  public AcquireRequest notifyingAt(String address) {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, arrivalSeq, coldCap, address, waitForWarm, rejoin, conversation);
   }
 
-  /** A new arrival, no cold-load cap: the ledger gives it the next sequence number. */
-  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
-      Strategy strategy, long randomDraw, int maxDepth, int agingCredit) {
-    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, -1, 0);
+  /** The same request, holding out for a warm slot ({@code true}) or not. */
+  public AcquireRequest waitingForWarm(boolean warmOnly) {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, arrivalSeq, coldCap, notifyTo, warmOnly, rejoin, conversation);
   }
 
-  /** With an arrival sequence, no cold-load cap. */
-  public AcquireRequest(String ticketId, String memberId, String model, int priority, List<Candidate> candidates,
-      Strategy strategy, long randomDraw, int maxDepth, int agingCredit, long arrivalSeq) {
-    this(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth, agingCredit, arrivalSeq,
-        0);
+  /** The same request, marked as re-queued by a member that rejoined ({@code true}) or as a first submission. */
+  public AcquireRequest rejoining(boolean again) {
+    return new AcquireRequest(ticketId, memberId, model, priority, candidates, strategy, randomDraw, maxDepth,
+        agingCredit, arrivalSeq, coldCap, notifyTo, waitForWarm, again, conversation);
   }
 
   /** The same request re-queued by this member under its current UUID (after a merge or a lost partition). */

@@ -4,8 +4,6 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.corral.cluster.wire.WireFrame;
-import io.corral.cluster.wire.WireIn;
-import io.corral.cluster.wire.WireOut;
 import io.corral.cluster.wire.WireVersion;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -14,7 +12,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +38,11 @@ import java.util.function.Predicate;
  * what they hold ({@link LedgerIncarnation}); {@link #dispatch()} and the direct grant in {@link #acquire} both
  * check it, so nothing is granted twice.
  *
+ * <p>Its parts, each a class of this package: {@link Placement} (which free backend: sticky, warm, then the
+ * strategy), {@link Conversations} (sticky routing's memory), {@link LeaderFence} (whose leader term is current),
+ * {@link LedgerIncarnation} (which life of the entry this is), {@link PoolLedgerFormat} (its wire form). Capacity,
+ * the wait queue and the remembered ids are still fields here.
+ *
  * <p>Not thread-safe: Hazelcast runs entry processors on the key's partition thread, one at a time.
  */
 public final class PoolLedger implements IdentifiedDataSerializable {
@@ -48,39 +50,31 @@ public final class PoolLedger implements IdentifiedDataSerializable {
   static final int MAX_TOMBSTONES = 256;
   static final int MAX_ENDED = 4096;
   /** Conversations remembered for sticky routing, least recently used dropped first. */
-  static final int MAX_CONVERSATIONS = 10_000;
+  static final int MAX_CONVERSATIONS = Conversations.MAX;
 
-  private long nextSeq;
+  long nextSeq;
   /** The version this ledger is written in: the newest every member spoke at its last change (see VersionGate). */
-  private int format = WireVersion.V1;
+  int format = WireVersion.V1;
   /** The clock of the operation being applied, from its caller; leases granted now carry it. Never written. */
   private long now;
   /** Which life of the entry this is, and whether it may grant yet. */
-  private LedgerIncarnation incarnation = LedgerIncarnation.founded("");
-  /** Leader fencing: the member that last claimed leadership and its epoch. */
-  private long leaderEpoch;
-  private String leader = "";
-  private long rotation;
-  private final TreeMap<String, BackendSlots> backends = new TreeMap<>();
-  private final TreeMap<String, Lease> leases = new TreeMap<>();
-  private final TreeMap<TicketKey, Ticket> waiting = new TreeMap<>();
+  LedgerIncarnation incarnation = LedgerIncarnation.founded("");
+  final LeaderFence fence = new LeaderFence();
+  final Placement placement = new Placement();
+  final TreeMap<String, BackendSlots> backends = new TreeMap<>();
+  final TreeMap<String, Lease> leases = new TreeMap<>();
+  final TreeMap<TicketKey, Ticket> waiting = new TreeMap<>();
   /** Lookup only (never iterated), so HashMap order cannot leak into decisions. */
-  private final Map<String, TicketKey> waitingById = new HashMap<>();
-  private final LinkedHashSet<String> tombstones = new LinkedHashSet<>();
-  private final ArrayDeque<String> endedOrder = new ArrayDeque<>();
-  private final Set<String> ended = new HashSet<>();
+  final Map<String, TicketKey> waitingById = new HashMap<>();
+  final LinkedHashSet<String> tombstones = new LinkedHashSet<>();
+  final ArrayDeque<String> endedOrder = new ArrayDeque<>();
+  final Set<String> ended = new HashSet<>();
   /**
    * Waiting tickets ended by {@link #purgeMember} (a subset of {@code ended}): only these may be re-queued by a
    * rejoining member; a ticket its own member cancelled stays ended.
    */
-  private final LinkedHashSet<String> purgedTickets = new LinkedHashSet<>();
-  /** Conversation key -> the backend it last ran on; access order, so the eldest entry is the least recently used. */
-  private final LinkedHashMap<String, String> conversations = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > MAX_CONVERSATIONS;
-    }
-  };
+  final LinkedHashSet<String> purgedTickets = new LinkedHashSet<>();
+  final Conversations conversations = new Conversations();
 
   public PoolLedger() {}
 
@@ -296,21 +290,17 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     if (tombstones.contains(memberId)) {
       return -1;
     }
-    if (!memberId.equals(leader)) {
-      leaderEpoch++;
-      leader = memberId;
-    }
-    return leaderEpoch;
+    return fence.claim(memberId);
   }
 
   /** Whether {@code term} is the ledger's current leader term (null: an unfenced call, tests and tools only). */
   public boolean holds(LeaderTerm term) {
-    return term == null || term.epoch() == leaderEpoch && term.leader().equals(leader);
+    return fence.holds(term);
   }
 
   /** The current leader term. */
   public LeaderTerm leaderTerm() {
-    return new LeaderTerm(leader, leaderEpoch);
+    return fence.term();
   }
 
   /** Sets a backend's slots and whether it takes new requests, with no per-model limit. */
@@ -588,59 +578,13 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return n;
   }
 
-  /**
-   * A conversation goes back to the backend it last ran on while that one has a free slot, since its prompt is
-   * still cached there; unless the model was unloaded there and is loaded on another free one (the cache is gone
-   * then anyway). Otherwise warm first, then the strategy.
-   */
   private String choose(List<String> free, List<String> cold, Strategy strategy, long randomDraw, Conversation c) {
-    if (c.prefer()) {
-      String last = conversations.get(c.key());
-      if (last != null && free.contains(last) && (!cold.contains(last) || cold.containsAll(free))) {
-        return last;
-      }
-    }
-    return pickWarmFirst(free, cold, strategy, randomDraw);
+    return placement.choose(free, cold, strategy, randomDraw, c, conversations,
+        id -> backends.get(id).leases.size() / (double) backends.get(id).slots);
   }
 
   private void remember(Conversation c, String backendId) {
-    if (!c.isNone()) {
-      conversations.put(c.key(), backendId);
-    }
-  }
-
-  /** Backends where the model is loaded go first; the strategy picks among them (or among the cold ones). */
-  private String pickWarmFirst(List<String> free, List<String> cold, Strategy strategy, long randomDraw) {
-    if (!cold.isEmpty()) {
-      List<String> warm = free.stream().filter(id -> !cold.contains(id)).toList();
-      if (!warm.isEmpty()) {
-        return pick(warm, strategy, randomDraw);
-      }
-    }
-    return pick(free, strategy, randomDraw);
-  }
-
-  private String pick(List<String> free, Strategy strategy, long randomDraw) {
-    return switch (strategy) {
-      case RANDOM -> free.get((int) Math.floorMod(randomDraw, (long) free.size()));
-      case ROUND_ROBIN -> free.get((int) Math.floorMod(rotation++, (long) free.size()));
-      case LEAST_LOADED -> {
-        double best = Double.MAX_VALUE;
-        List<String> ties = new ArrayList<>();
-        for (String id : free) {
-          BackendSlots b = backends.get(id);
-          double load = b.leases.size() / (double) b.slots;
-          if (load < best - 1e-9) {
-            best = load;
-            ties.clear();
-            ties.add(id);
-          } else if (Math.abs(load - best) <= 1e-9) {
-            ties.add(id);
-          }
-        }
-        yield ties.get((int) Math.floorMod(rotation++, (long) ties.size()));
-      }
-    };
+    conversations.remember(c, backendId);
   }
 
   private void grant(Lease lease) {
@@ -728,131 +672,15 @@ public final class PoolLedger implements IdentifiedDataSerializable {
     return LedgerSerialization.POOL_LEDGER;
   }
 
-  /**
-   * Framed in {@link #format} ({@link WireFrame}): V1's fields in their order, then each later version's fields
-   * after them, so an older reader stops where its version ends.
-   */
+  /** Framed in {@link #format} ({@link WireFrame}); the fields are {@link PoolLedgerFormat}'s. */
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
-    WireFrame.write(out, format, this::writeBody);
-  }
-
-  private void writeBody(WireOut out) throws IOException {
-    out.writeLong(nextSeq);
-    out.writeLong(rotation);
-    out.writeInt(backends.size());
-    for (Map.Entry<String, BackendSlots> e : backends.entrySet()) {
-      out.writeString(e.getKey());
-      out.writeInt(e.getValue().slots);
-      out.writeInt(e.getValue().modelSlots);
-      out.writeBoolean(e.getValue().available);
-      out.writeBoolean(e.getValue().synced);
-    }
-    out.writeInt(leases.size());
-    for (Lease l : leases.values()) {
-      out.writeString(l.leaseId());
-      out.writeString(l.backendId());
-      out.writeString(l.memberId());
-      out.writeString(l.model());
-      out.writeInt(l.priority());
-      out.writeLong(l.seq());
-      out.writeBoolean(l.cold());
-    }
-    out.writeInt(waiting.size());
-    for (Map.Entry<TicketKey, Ticket> e : waiting.entrySet()) {
-      Ticket t = e.getValue();
-      out.writeLong(e.getKey().sortKey());
-      out.writeString(t.ticketId());
-      out.writeString(t.memberId());
-      out.writeString(t.model());
-      out.writeInt(t.priority());
-      out.writeLong(t.seq());
-      out.writeStrings(t.candidates());
-      out.writeString(t.strategy().wireName());
-      out.writeLong(t.randomDraw());
-      out.writeStrings(t.cold());
-      out.writeInt(t.coldCap());
-      out.writeString(t.notifyTo());
-      out.writeBoolean(t.warmOnly());
-      out.writeString(t.conversation().key());
-      out.writeBoolean(t.conversation().prefer());
-    }
-    out.writeStrings(tombstones);
-    out.writeStrings(endedOrder);
-    out.writeLong(leaderEpoch);
-    out.writeString(leader);
-    out.writeStrings(purgedTickets);
-    out.writeInt(conversations.size());
-    for (Map.Entry<String, String> e : conversations.entrySet()) {
-      out.writeString(e.getKey());
-      out.writeString(e.getValue());
-    }
-    incarnation.writeTo(out);
-    if (out.speaks(WireVersion.V2_LEASE_AGE)) {
-      for (Lease l : leases.values()) {
-        out.writeLong(l.grantedAt());
-      }
-    }
+    WireFrame.write(out, format, body -> PoolLedgerFormat.write(this, body));
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    WireFrame.read(in, this::readBody);
+    WireFrame.read(in, body -> PoolLedgerFormat.read(this, body));
   }
 
-  private void readBody(WireIn in) throws IOException {
-    // written in the version it was; from now on written in the newest this build speaks that is not newer
-    format = Math.min(in.version(), WireVersion.CURRENT);
-    nextSeq = in.readLong();
-    rotation = in.readLong();
-    int nb = in.count(14);
-    for (int i = 0; i < nb; i++) {
-      String id = in.readString();
-      int slots = in.readInt();
-      int modelSlots = in.readInt();
-      BackendSlots b = new BackendSlots(slots, in.readBoolean());
-      b.modelSlots = modelSlots;
-      b.synced = in.readBoolean();
-      backends.put(id, b);
-    }
-    int nl = in.count(29);
-    List<Lease> read = new ArrayList<>(nl);
-    for (int i = 0; i < nl; i++) {
-      read.add(new Lease(in.readString(), in.readString(), in.readString(), in.readString(), in.readInt(),
-          in.readLong(), in.readBoolean(), 0));
-    }
-    int nw = in.count(60);
-    for (int i = 0; i < nw; i++) {
-      long sortKey = in.readLong();
-      Ticket t = new Ticket(in.readString(), in.readString(), in.readString(), in.readInt(), in.readLong(),
-          in.readStrings(), Strategy.fromWire(in.readString()), in.readLong(), in.readStrings(), in.readInt(),
-          in.readString(), in.readBoolean(), new Conversation(in.readString(), in.readBoolean()));
-      TicketKey key = new TicketKey(sortKey, t.seq());
-      waiting.put(key, t);
-      waitingById.put(t.ticketId(), key);
-    }
-    tombstones.addAll(in.readStrings());
-    for (String id : in.readStrings()) {
-      endedOrder.addLast(id);
-      ended.add(id);
-    }
-    leaderEpoch = in.readLong();
-    leader = in.readString();
-    purgedTickets.addAll(in.readStrings());
-    int nc = in.count(8);
-    for (int i = 0; i < nc; i++) {
-      conversations.put(in.readString(), in.readString());
-    }
-    incarnation = LedgerIncarnation.readFrom(in);
-    for (int i = 0; i < nl; i++) {
-      Lease l = read.get(i);
-      if (in.has(WireVersion.V2_LEASE_AGE)) {
-        long grantedAt = in.readLong();
-        l = new Lease(l.leaseId(), l.backendId(), l.memberId(), l.model(), l.priority(), l.seq(), l.cold(),
-            grantedAt);
-      }
-      leases.put(l.leaseId(), l);
-      backends.computeIfAbsent(l.backendId(), id -> new BackendSlots(0, false)).leases.add(l.leaseId());
-    }
-  }
 }

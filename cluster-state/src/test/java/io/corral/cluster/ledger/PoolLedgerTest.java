@@ -33,7 +33,7 @@ class PoolLedgerTest {
     for (String b : backends.length == 0 ? new String[] {A, B} : backends) {
       c.add(new AcquireRequest.Candidate(b, 2));
     }
-    return new AcquireRequest(id, member, "m", priority, c, Strategy.LEAST_LOADED, n++, 100, 100);
+    return AcquireRequest.arrival(id, member, "m", priority, c, Strategy.LEAST_LOADED, n++, 100, 100);
   }
 
   AcquireResult acquire(String id) {
@@ -67,8 +67,9 @@ class PoolLedgerTest {
     // r0's backend failed before its first byte: its slot goes to the best waiting ticket, then r0 tries again
     // on the other backend only, under a new ticket, with the sequence it arrived with
     ledger.release("r0");
-    AcquireRequest retry = new AcquireRequest("r0-retry", "member-a", "m", 5,
-        List.of(new AcquireRequest.Candidate(other, 2)), Strategy.LEAST_LOADED, 0, 100, 100, first.seq());
+    AcquireRequest retry = AcquireRequest.arrival("r0-retry", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(other, 2)), Strategy.LEAST_LOADED, 0, 100, 100)
+        .withArrivalSeq(first.seq());
     AcquireResult queued = ledger.acquire(retry);
     assertThat(queued.outcome()).isEqualTo(Outcome.QUEUED);
     assertThat(queued.position()).isZero();
@@ -86,25 +87,26 @@ class PoolLedgerTest {
     ledger.acquire(req("a1", "member-a", 5, A));
     ledger.acquire(req("a2", "member-a", 5, A));
     assertThat(ledger.acquire(req("waits-for-a", "member-a", 5, A)).outcome()).isEqualTo(Outcome.QUEUED);
-    AcquireRequest hedge = new AcquireRequest("hedge", "member-a", "m", 5,
+    AcquireRequest hedge = AcquireRequest.arrival("hedge", "member-a", "m", 5,
         List.of(new AcquireRequest.Candidate(B, 2)), Strategy.LEAST_LOADED, 0, 0, 100);
     assertThat(ledger.acquire(hedge).outcome()).isEqualTo(Outcome.QUEUE_FULL);
 
     ledger.cancel("waits-for-a");
-    AcquireRequest again = new AcquireRequest("hedge-2", "member-a", "m", 5,
+    AcquireRequest again = AcquireRequest.arrival("hedge-2", "member-a", "m", 5,
         List.of(new AcquireRequest.Candidate(B, 2)), Strategy.LEAST_LOADED, 0, 0, 100);
     assertThat(ledger.acquire(again).outcome()).isEqualTo(Outcome.GRANTED);
   }
 
   AcquireRequest otherModel(String id, String warmOn) {
-    return new AcquireRequest(id, "member-a", "other", 5, List.of(new AcquireRequest.Candidate(warmOn, 2)),
+    return AcquireRequest.arrival(id, "member-a", "other", 5, List.of(new AcquireRequest.Candidate(warmOn, 2)),
         Strategy.LEAST_LOADED, 0, 100, 100);
   }
 
   AcquireRequest coldOn(String id, String coldBackend) {
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate(A, 2, !coldBackend.equals(A)),
         new AcquireRequest.Candidate(B, 2, !coldBackend.equals(B)));
-    return new AcquireRequest(id, "member-a", "m", 5, c, Strategy.LEAST_LOADED, n++, 100, 100, -1, 1);
+    return AcquireRequest.arrival(id, "member-a", "m", 5, c, Strategy.LEAST_LOADED, n++, 100, 100)
+        .withColdCap(1);
   }
 
   @Test
@@ -116,10 +118,12 @@ class PoolLedgerTest {
 
   @Test
   void onlyOneRequestAtATimeLoadsAModelOnABackendTheRestWaitForItsLoadOrAWarmSlot() {
-    AcquireRequest onlyA = new AcquireRequest("load-1", "member-a", "m", 5,
-        List.of(new AcquireRequest.Candidate(A, 2, false)), Strategy.LEAST_LOADED, 0, 100, 100, -1, 1);
-    AcquireRequest alsoOnlyA = new AcquireRequest("load-2", "member-a", "m", 5,
-        List.of(new AcquireRequest.Candidate(A, 2, false)), Strategy.LEAST_LOADED, 0, 100, 100, -1, 1);
+    AcquireRequest onlyA = AcquireRequest.arrival("load-1", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2, false)), Strategy.LEAST_LOADED, 0, 100, 100)
+        .withColdCap(1);
+    AcquireRequest alsoOnlyA = AcquireRequest.arrival("load-2", "member-a", "m", 5,
+        List.of(new AcquireRequest.Candidate(A, 2, false)), Strategy.LEAST_LOADED, 0, 100, 100)
+        .withColdCap(1);
     assertThat(ledger.acquire(onlyA).outcome()).isEqualTo(Outcome.GRANTED);
     // A still has a free slot, but a second cold load there would thrash: it waits
     assertThat(ledger.acquire(alsoOnlyA).outcome()).isEqualTo(Outcome.QUEUED);
@@ -137,7 +141,8 @@ class PoolLedgerTest {
   AcquireRequest waitsForWarm(String id) {
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate(A, 2, false),
         new AcquireRequest.Candidate(B, 2, true));
-    return new AcquireRequest(id, "member-a", "m", 5, c, Strategy.LEAST_LOADED, n++, 100, 100, -1, 1, "", true);
+    return AcquireRequest.arrival(id, "member-a", "m", 5, c, Strategy.LEAST_LOADED, n++, 100, 100)
+        .withColdCap(1).waitingForWarm(true);
   }
 
   @Test
@@ -189,9 +194,9 @@ class PoolLedgerTest {
     ledger.acquire(waitsForWarm("w1"));
     ledger.acquire(waitsForWarm("w2"));
     // meanwhile the model got loaded on A, and a new request's member already knows it
-    AcquireRequest bothWarm = new AcquireRequest("late", "member-b", "m", 5,
+    AcquireRequest bothWarm = AcquireRequest.arrival("late", "member-b", "m", 5,
         List.of(new AcquireRequest.Candidate(A, 2, true), new AcquireRequest.Candidate(B, 2, true)),
-        Strategy.LEAST_LOADED, 0, 100, 100, -1, 1, "", true);
+        Strategy.LEAST_LOADED, 0, 100, 100).withColdCap(1).waitingForWarm(true);
     List<Grant> others = new ArrayList<>();
     AcquireResult late = ledger.acquire(bothWarm, others);
 
@@ -213,9 +218,9 @@ class PoolLedgerTest {
 
   @Test
   void withTheModelLoadedNowhereHoldingOutGainsNothingAndTheColdSlotIsUsedAtOnce() {
-    AcquireRequest loadedNowhere = new AcquireRequest("c0", "member-a", "m", 5,
+    AcquireRequest loadedNowhere = AcquireRequest.arrival("c0", "member-a", "m", 5,
         List.of(new AcquireRequest.Candidate(A, 2, false), new AcquireRequest.Candidate(B, 2, false)),
-        Strategy.LEAST_LOADED, 0, 100, 100, -1, 1, "", true);
+        Strategy.LEAST_LOADED, 0, 100, 100).withColdCap(1).waitingForWarm(true);
     assertThat(ledger.acquire(loadedNowhere).outcome()).isEqualTo(Outcome.GRANTED);
   }
 
@@ -281,10 +286,10 @@ class PoolLedgerTest {
     PoolLedger aged = new PoolLedger();
     aged.setCapacity(A, 1, true);
     AcquireRequest.Candidate ca = new AcquireRequest.Candidate(A, 1);
-    aged.acquire(new AcquireRequest("busy", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
-    aged.acquire(new AcquireRequest("p5a", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
-    aged.acquire(new AcquireRequest("p5b", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
-    aged.acquire(new AcquireRequest("p6", "m", "x", 6, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    aged.acquire(AcquireRequest.arrival("busy", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    aged.acquire(AcquireRequest.arrival("p5a", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    aged.acquire(AcquireRequest.arrival("p5b", "m", "x", 5, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
+    aged.acquire(AcquireRequest.arrival("p6", "m", "x", 6, List.of(ca), Strategy.LEAST_LOADED, 0, 100, 2));
     List<String> order = new ArrayList<>();
     String current = "busy";
     for (int i = 0; i < 3; i++) {
@@ -352,9 +357,9 @@ class PoolLedgerTest {
       acquire("r" + i);
     }
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate(A, 2));
-    assertThat(ledger.acquire(new AcquireRequest("q1", "m", "m", 5, c, Strategy.RANDOM, 1, 1, 0)).outcome())
+    assertThat(ledger.acquire(AcquireRequest.arrival("q1", "m", "m", 5, c, Strategy.RANDOM, 1, 1, 0)).outcome())
         .isEqualTo(Outcome.QUEUED);
-    assertThat(ledger.acquire(new AcquireRequest("q2", "m", "m", 5, c, Strategy.RANDOM, 1, 1, 0)).outcome())
+    assertThat(ledger.acquire(AcquireRequest.arrival("q2", "m", "m", 5, c, Strategy.RANDOM, 1, 1, 0)).outcome())
         .isEqualTo(Outcome.QUEUE_FULL);
   }
 
@@ -426,7 +431,7 @@ class PoolLedgerTest {
     for (String b : backends.length == 0 ? new String[] {A} : backends) {
       c.add(new AcquireRequest.Candidate(b, 4));
     }
-    return new AcquireRequest(id, "member-a", model, 5, c, Strategy.LEAST_LOADED, n++, 100, 100);
+    return AcquireRequest.arrival(id, "member-a", model, 5, c, Strategy.LEAST_LOADED, n++, 100, 100);
   }
 
   @Test
@@ -504,9 +509,9 @@ class PoolLedgerTest {
     // the majority side declared member-a gone while the request still waited there
     ledger.purgeMember("member-a");
 
-    AcquireRequest plainRetry = new AcquireRequest(w.ticketId(), "member-a2", w.model(), w.priority(),
-        w.candidates(), w.strategy(), w.randomDraw(), w.maxDepth(), w.agingCredit(), w.arrivalSeq(), w.coldCap(),
-        w.notifyTo(), w.waitForWarm());
+    AcquireRequest plainRetry = AcquireRequest.arrival(w.ticketId(), "member-a2", w.model(), w.priority(),
+        w.candidates(), w.strategy(), w.randomDraw(), w.maxDepth(), w.agingCredit()).withArrivalSeq(w.arrivalSeq())
+        .withColdCap(w.coldCap()).notifyingAt(w.notifyTo()).waitingForWarm(w.waitForWarm());
     assertThat(ledger.acquire(plainRetry).outcome()).isEqualTo(Outcome.ALREADY_ENDED);
 
     // member-a merged back as member-a2 and re-queues what it still holds
@@ -557,7 +562,7 @@ class PoolLedgerTest {
   void aWarmBackendBeatsTheConversationsBackendWhereItsModelWasUnloaded() {
     ledger.acquire(turn("t1", "chat-1", false, A));
     ledger.release("t1");
-    AcquireRequest coldOnA = new AcquireRequest("t2", "member-a", "m", 5,
+    AcquireRequest coldOnA = AcquireRequest.arrival("t2", "member-a", "m", 5,
         List.of(new AcquireRequest.Candidate(A, 2, false), new AcquireRequest.Candidate(B, 2, true)),
         Strategy.LEAST_LOADED, n++, 100, 100).inConversation(new Conversation("chat-1", true));
     assertThat(ledger.acquire(coldOnA).backendId()).isEqualTo(B);
@@ -674,7 +679,7 @@ class PoolLedgerTest {
   @Test
   void aRequestThatMayNotQueueIsRefusedWhileTheLedgerIsRebuilt() {
     ledger = rebuildingWithTwoBackends();
-    AcquireRequest hedge = new AcquireRequest("hedge", "member-a", "m", 5,
+    AcquireRequest hedge = AcquireRequest.arrival("hedge", "member-a", "m", 5,
         List.of(new AcquireRequest.Candidate(A, 2)), Strategy.LEAST_LOADED, 0, 0, 100);
     AcquireResult r = ledger.acquire(hedge);
     assertThat(r.outcome()).isEqualTo(Outcome.QUEUE_FULL);

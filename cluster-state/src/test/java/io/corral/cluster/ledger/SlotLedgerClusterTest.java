@@ -49,9 +49,10 @@ class SlotLedgerClusterTest {
 
     join(onA.setCapacity("be", 1, true));
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
-    AcquireResult first = join(onA.acquire(new AcquireRequest("t1", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)));
+    AcquireResult first = join(onA.acquire(AcquireRequest.arrival("t1", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10,
+        10)));
     assertThat(first.outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
-    AcquireResult second = join(onB.acquire(new AcquireRequest("t2", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10,
+    AcquireResult second = join(onB.acquire(AcquireRequest.arrival("t2", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10,
         10)));
     assertThat(second.outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
 
@@ -81,9 +82,9 @@ class SlotLedgerClusterTest {
       String notifyTo = "127.0.0.1:" + socket.getLocalPort();
       join(onA.setCapacity("be", 1, true));
       List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
-      join(onA.acquire(new AcquireRequest("d1", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)));
-      AcquireResult queued = join(onB.acquire(new AcquireRequest("d2", b, "m", 5, c, Strategy.LEAST_LOADED, 0,
-          10, 10, -1, 0, notifyTo)));
+      join(onA.acquire(AcquireRequest.arrival("d1", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)));
+      AcquireResult queued = join(onB.acquire(AcquireRequest.arrival("d2", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10,
+          10).notifyingAt(notifyTo)));
       assertThat(queued.outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
 
       // the release goes through the member that does not hold the ticket: the notice comes from the owner
@@ -103,11 +104,11 @@ class SlotLedgerClusterTest {
     String m = members.get(1).localId().toString();
     join(ledger.setCapacity("be", 1, true));
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
-    AcquireRequest once = new AcquireRequest("same", m, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10);
+    AcquireRequest once = AcquireRequest.arrival("same", m, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10);
     AcquireResult first = join(ledger.acquire(once));
     assertThat(join(ledger.acquire(once))).isEqualTo(first);
     assertThat(join(ledger.snapshot()).inFlight("be")).isOne();
-    AcquireRequest queued = new AcquireRequest("next", m, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10);
+    AcquireRequest queued = AcquireRequest.arrival("next", m, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10);
     assertThat(join(ledger.acquire(queued)).outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
     assertThat(join(ledger.acquire(queued)).outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
     assertThat(join(ledger.snapshot()).queueDepth()).isOne();
@@ -128,7 +129,7 @@ class SlotLedgerClusterTest {
     String b = members.get(1).localId().toString();
     LeaderTerm old = join(onA.claimLeadership(a));
     assertThat(join(onA.setCapacity("be", 1, true, old)).outcome()).isNotEqualTo(ReleaseResult.Outcome.FENCED);
-    join(onB.acquire(new AcquireRequest("held", b, "m", 5, List.of(new AcquireRequest.Candidate("be", 1)),
+    join(onB.acquire(AcquireRequest.arrival("held", b, "m", 5, List.of(new AcquireRequest.Candidate("be", 1)),
         Strategy.LEAST_LOADED, 0, 10, 10)));
 
     LeaderTerm next = join(onB.claimLeadership(b));
@@ -152,15 +153,16 @@ class SlotLedgerClusterTest {
     String incarnation = join(onA.found(true));
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 2));
     join(onA.setCapacity("be", 2, true));
-    assertThat(join(onA.acquire(new AcquireRequest("run-a", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+    assertThat(join(onA.acquire(AcquireRequest.arrival("run-a", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
         .outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
-    assertThat(join(onB.acquire(new AcquireRequest("run-b", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+    assertThat(join(onB.acquire(AcquireRequest.arrival("run-b", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
         .outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);
 
     // someone deletes the entry: the two running requests are forgotten
     members.get(0).hazelcast().getMap(SlotLedger.MAP_NAME).delete(onA.pool());
     // the next request finds the slots free-looking, but the new incarnation grants nothing yet
-    AcquireResult next = join(onB.acquire(new AcquireRequest("next", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)));
+    AcquireResult next = join(onB.acquire(AcquireRequest.arrival("next", b, "m", 5, c, Strategy.LEAST_LOADED, 0, 10,
+        10)));
     assertThat(next.outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
     LedgerSnapshot rebuilding = join(onA.snapshot());
     assertThat(rebuilding.rebuilding()).isTrue();
@@ -185,7 +187,7 @@ class SlotLedgerClusterTest {
     String a = members.get(0).localId().toString();
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
     // no found(): the first operation meets a missing entry, which it takes for a lost one
-    assertThat(join(onA.acquire(new AcquireRequest("w", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+    assertThat(join(onA.acquire(AcquireRequest.arrival("w", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
         .outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
     SlotLedger later = new SlotLedger(members.get(0).hazelcast(), onA.pool(),
         () -> java.time.Instant.now().plus(SlotLedger.REBUILD_WAIT));
@@ -202,7 +204,7 @@ class SlotLedgerClusterTest {
     join(onA.reassert(a, List.of()));
     List<AcquireRequest.Candidate> c = List.of(new AcquireRequest.Candidate("be", 1));
     // this cluster has two members; the other one has not re-asserted yet
-    assertThat(join(onA.acquire(new AcquireRequest("x", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
+    assertThat(join(onA.acquire(AcquireRequest.arrival("x", a, "m", 5, c, Strategy.LEAST_LOADED, 0, 10, 10)))
         .outcome()).isEqualTo(AcquireResult.Outcome.QUEUED);
     join(new SlotLedger(members.get(1).hazelcast(), onA.pool()).reassert(members.get(1).localId().toString(),
         List.of()));

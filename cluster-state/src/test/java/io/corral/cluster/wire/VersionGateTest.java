@@ -112,7 +112,7 @@ class VersionGateTest {
   }
 
   private static AcquireResult acquire(SlotLedger ledger, String ticket, int slots) throws Exception {
-    return ledger.acquire(new AcquireRequest(ticket, "member-x", "llama3", 5,
+    return ledger.acquire(AcquireRequest.arrival(ticket, "member-x", "llama3", 5,
         List.of(new AcquireRequest.Candidate(BACKEND, slots)), Strategy.LEAST_LOADED, 1, 100, 100))
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }

@@ -2,6 +2,7 @@ package io.corral.router.api;
 
 import io.corral.router.protocol.ApiErrors;
 import io.corral.router.protocol.ApiFamily;
+import io.corral.router.time.Ticker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BodyBudget {
 
+  private final Ticker ticker;
+
   private static final Logger log = LoggerFactory.getLogger(BodyBudget.class);
   static final String RETRY_AFTER_SECONDS = "2";
   private static final long LOG_GAP_MS = 10_000;
@@ -37,6 +40,11 @@ public final class BodyBudget {
   private final AtomicLong lastLog = new AtomicLong();
 
   public BodyBudget(Vertx vertx, long capacity, long maxBodySize) {
+    this(vertx, capacity, maxBodySize, Ticker.SYSTEM);
+  }
+
+  public BodyBudget(Vertx vertx, long capacity, long maxBodySize, Ticker ticker) {
+    this.ticker = ticker;
     if (capacity < 1) {
       throw new IllegalArgumentException("body memory must be positive");
     }
@@ -113,7 +121,7 @@ public final class BodyBudget {
 
   private void refuse(RoutingContext ctx, long need) {
     long n = refused.incrementAndGet();
-    long now = System.currentTimeMillis();
+    long now = ticker.currentTimeMillis();
     long last = lastLog.get();
     if (now - last >= LOG_GAP_MS && lastLog.compareAndSet(last, now)) {
       log.warn("event=body_memory_full held={} need={} capacity={} refusedTotal={} (raise --body-memory or the heap)",

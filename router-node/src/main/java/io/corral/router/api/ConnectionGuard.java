@@ -1,6 +1,7 @@
 package io.corral.router.api;
 
 import io.corral.router.config.HttpLimits;
+import io.corral.router.time.Ticker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionGuard {
 
+  private final Ticker ticker;
+
   /**
    * How long a connection refused mid-request stays open after its answer: closing at once, with the rest of the
    * client's request still unread, makes the kernel reset the connection, and the client may never read the answer.
@@ -48,8 +51,13 @@ public final class ConnectionGuard {
   private final Map<HttpConnection, Watch> watched = new ConcurrentHashMap<>();
 
   public ConnectionGuard(Vertx vertx, HttpLimits limits) {
+    this(vertx, limits, Ticker.SYSTEM);
+  }
+
+  public ConnectionGuard(Vertx vertx, HttpLimits limits, Ticker ticker) {
     this.vertx = vertx;
     this.limits = limits;
+    this.ticker = ticker;
   }
 
   /** The connection handler of every server of the member. */
@@ -57,7 +65,7 @@ public final class ConnectionGuard {
     if (open.incrementAndGet() > limits.maxConnections()) {
       open.decrementAndGet();
       long n = refused.incrementAndGet();
-      long now = System.currentTimeMillis();
+      long now = ticker.currentTimeMillis();
       long last = lastRefusalLog.get();
       if (now - last >= REFUSAL_LOG_GAP_MS && lastRefusalLog.compareAndSet(last, now)) {
         log.warn("event=connection_refused remote={} open={} max={} refusedTotal={} (over --max-connections)",

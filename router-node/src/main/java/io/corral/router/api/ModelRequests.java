@@ -10,6 +10,7 @@ import io.corral.router.metrics.RouterMetrics;
 import io.corral.router.protocol.ApiErrors;
 import io.corral.router.protocol.ApiFamily;
 import io.corral.router.proxy.FirstByteRace;
+import io.corral.router.proxy.ProxyCall;
 import io.corral.router.proxy.ProxyOutcome;
 import io.corral.router.proxy.StreamingProxy;
 import io.corral.router.routing.AdmissionRefused;
@@ -20,6 +21,7 @@ import io.corral.router.routing.HedgePolicy;
 import io.corral.router.routing.RouteRequest;
 import io.corral.router.routing.SlotLease;
 import io.corral.router.routing.WarmModels;
+import io.corral.router.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -61,7 +63,8 @@ public final class ModelRequests {
   private final WarmModels warm;
   /** Whether continuing chats go back to the backend of their last turn (see {@link ConversationKeys}). */
   private final boolean stickyConversations;
-  private final UnsupportedEndpoints unsupported = new UnsupportedEndpoints(Duration.ofMinutes(10));
+  private final UnsupportedEndpoints unsupported;
+  private final Ticker ticker;
   private final HealthRecheck recheck;
 
   /**
@@ -83,6 +86,17 @@ public final class ModelRequests {
       RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
       EventStream events, GenerationObserver generation, WarmModels warm, boolean stickyConversations,
       HealthRecheck recheck) {
+    this(backends, selector, proxy, metrics, defaultStrategy, breakers, maxRetries, hedge, events, generation, warm,
+        stickyConversations, recheck, Ticker.SYSTEM);
+  }
+
+  /** @param ticker the clock of request timing (queue wait, latency, when an unsupported endpoint is retried) */
+  public ModelRequests(BackendRegistry backends, BackendSelector selector, StreamingProxy proxy,
+      RouterMetrics metrics, Strategy defaultStrategy, BackendBreakers breakers, int maxRetries, HedgePolicy hedge,
+      EventStream events, GenerationObserver generation, WarmModels warm, boolean stickyConversations,
+      HealthRecheck recheck, Ticker ticker) {
+    this.ticker = ticker;
+    this.unsupported = new UnsupportedEndpoints(Duration.ofMinutes(10), ticker);
     this.recheck = recheck;
     this.stickyConversations = stickyConversations;
     this.warm = warm;
@@ -100,7 +114,7 @@ public final class ModelRequests {
 
   /** Handles a POST whose JSON body names a {@code model}. {@code route} labels metrics. */
   public void handle(RoutingContext ctx, ApiFamily family, String route) {
-    long arrival = System.nanoTime();
+    long arrival = ticker.nanoTime();
     String requestId = RequestIds.of(ctx);
     Future<Void> clientGone = RequestIds.clientGone(ctx);
     int priority;
@@ -238,11 +252,11 @@ public final class ModelRequests {
             forward(c, ar.result());
           } else if (ar.cause() instanceof AdmissionRefused refused) {
             if (refused.status() == 499) {
-              metrics.requestFinished(c.route, "none", 499, Duration.ofNanos(System.nanoTime() - c.arrival));
+              metrics.requestFinished(c.route, "none", 499, Duration.ofNanos(ticker.nanoTime() - c.arrival));
               return;
             }
             c.ctx.response().putHeader("Retry-After", Integer.toString(refused.retryAfterSeconds()))
-                .putHeader("X-Corral-Queue-Ms", Long.toString((System.nanoTime() - c.arrival) / 1_000_000));
+                .putHeader("X-Corral-Queue-Ms", Long.toString((ticker.nanoTime() - c.arrival) / 1_000_000));
             reject(c, refused.status(), refused.getMessage(), refused.code());
           } else {
             reject(c, 500, "routing failed: " + ar.cause(), "internal_error");
@@ -293,7 +307,7 @@ public final class ModelRequests {
     // copies never answer a failure themselves: the call does, once no copy is left.
     boolean failover = c.race != null || c.attempts <= maxRetries
         && eligible(c).stream().anyMatch(b -> !b.id().equals(backendId));
-    long forwardedAt = System.nanoTime();
+    long forwardedAt = ticker.nanoTime();
     boolean cold = !warm.isWarm(lease.backend(), c.model);
     Runnable headers = () -> response.putHeader("X-Corral-Backend", backendId)
         .putHeader("X-Corral-Queue-Ms", Long.toString((forwardedAt - c.arrival) / 1_000_000))
@@ -303,13 +317,14 @@ public final class ModelRequests {
     } else if (attempt == 1) {
       c.hedgeTimer = c.ctx.vertx().setTimer(hedge.after().toMillis(), id -> hedge(c, backendId));
     }
-    proxy.forward(c.ctx.request(), response, c.body, lease.backend().backendId(), lease.backend().timeouts(),
-            c.family, c.requestId, c.clientGone, failover, c.race, headers)
+    proxy.forward(ProxyCall.to(lease.backend().backendId(), c.ctx.request(), response, c.body, c.family,
+            c.requestId, c.clientGone).withTimeouts(lease.backend().timeouts()).withFailover(failover)
+            .inRace(c.race, headers))
         .onComplete(ar -> {
           lease.release();
           c.running--;
           ProxyOutcome outcome = ar.result();
-          judge(c, lease.backend(), outcome, System.nanoTime() - forwardedAt, failover);
+          judge(c, lease.backend(), outcome, ticker.nanoTime() - forwardedAt, failover);
           if (outcome.result() == ProxyOutcome.Result.HEDGE_LOST) {
             return;
           }
@@ -343,7 +358,7 @@ public final class ModelRequests {
             generation.generated(backendId, outcome.tokens() - 1, outcome.generationNanos());
           }
           metrics.requestFinished(c.route, backendId, outcome.status(),
-              Duration.ofNanos(System.nanoTime() - c.arrival));
+              Duration.ofNanos(ticker.nanoTime() - c.arrival));
           if (outcome.result() != ProxyOutcome.Result.COMPLETED) {
             log.info("event=request_ended request={} route={} backend={} result={} status={} attempts={}",
                 c.requestId, c.route, backendId, outcome.result(), outcome.status(), c.attempts);
@@ -445,7 +460,7 @@ public final class ModelRequests {
           + " of " + (maxRetries + 1));
     }
     if (c.ctx.response().closed()) {
-      metrics.requestFinished(c.route, backendId, 499, Duration.ofNanos(System.nanoTime() - c.arrival));
+      metrics.requestFinished(c.route, backendId, 499, Duration.ofNanos(ticker.nanoTime() - c.arrival));
       return;
     }
     if (c.attempts > maxRetries || c.poison) {
@@ -487,12 +502,6 @@ public final class ModelRequests {
           "no_backends");
       return;
     }
-    if (known.stream().noneMatch(BackendState::isUp)) {
-      ctx.response().putHeader("Retry-After", "5");
-      reject(ctx, family, route, arrival, 503, "none of the cluster's " + known.size() + " backend(s) is up; "
-          + "'corral backend health' says why", "no_healthy_backend");
-      return;
-    }
     List<BackendState> serving = known.stream().filter(b -> b.serves(model)).toList();
     if (serving.stream().anyMatch(b -> servesFamily(b, family))) {
       ctx.response().putHeader("Retry-After", "5");
@@ -502,6 +511,11 @@ public final class ModelRequests {
       reject(ctx, family, route, arrival, 404, "model '" + raw + "' is served only by backends without the "
           + (family == ApiFamily.OLLAMA ? "Ollama API; call it through /v1/*" : "OpenAI API; call it through /api/*"),
           "model_not_found");
+    } else if (known.stream().noneMatch(BackendState::isUp)) {
+      // nobody can say whether the model exists: not "not found", which sends an Ollama client off to pull it
+      ctx.response().putHeader("Retry-After", "5");
+      reject(ctx, family, route, arrival, 503, "model '" + raw + "' cannot be looked up: none of the cluster's "
+          + known.size() + " backend(s) is up; 'corral backend health' says why", "no_healthy_backend");
     } else if (family == ApiFamily.OLLAMA) {
       reject(ctx, family, route, arrival, 404, "model \"" + raw + "\" not found, try pulling it first",
           "model_not_found");
@@ -518,7 +532,7 @@ public final class ModelRequests {
   private void reject(RoutingContext ctx, ApiFamily family, String route, long arrival, int status,
       String message, String code) {
     ApiErrors.send(ctx.response(), family, status, message, code);
-    metrics.requestFinished(route, "none", status, Duration.ofNanos(System.nanoTime() - arrival));
+    metrics.requestFinished(route, "none", status, Duration.ofNanos(ticker.nanoTime() - arrival));
   }
 
   static boolean servesFamily(BackendState b, ApiFamily family) {

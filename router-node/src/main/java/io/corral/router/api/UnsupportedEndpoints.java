@@ -1,5 +1,6 @@
 package io.corral.router.api;
 
+import io.corral.router.time.Ticker;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,13 +15,15 @@ final class UnsupportedEndpoints {
 
   private final Map<String, Long> until = new ConcurrentHashMap<>();
   private final long forgetAfterNanos;
+  private final Ticker ticker;
 
-  UnsupportedEndpoints(Duration forgetAfter) {
+  UnsupportedEndpoints(Duration forgetAfter, Ticker ticker) {
     this.forgetAfterNanos = forgetAfter.toNanos();
+    this.ticker = ticker;
   }
 
   void remember(String backendId, String route) {
-    until.put(backendId + ' ' + route, System.nanoTime() + forgetAfterNanos);
+    until.put(backendId + ' ' + route, ticker.nanoTime() + forgetAfterNanos);
   }
 
   boolean lacks(String backendId, String route) {
@@ -32,7 +35,7 @@ final class UnsupportedEndpoints {
     if (deadline == null) {
       return false;
     }
-    if (System.nanoTime() - deadline > 0) {
+    if (ticker.nanoTime() - deadline > 0) {
       until.remove(key, deadline);
       return false;
     }

@@ -4,6 +4,7 @@ import io.corral.cluster.backends.BackendId;
 import io.corral.cluster.backends.BackendTimeouts;
 import io.corral.router.protocol.ApiErrors;
 import io.corral.router.protocol.ApiFamily;
+import io.corral.router.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -42,6 +43,7 @@ public final class StreamingProxy {
   private final Vertx vertx;
   private final HttpClient client;
   private final Duration firstByteTimeout;
+  private final Ticker ticker;
   private final Duration idleTimeout;
 
   private final Duration slowClientTimeout;
@@ -55,7 +57,7 @@ public final class StreamingProxy {
   public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout,
       Duration slowClientTimeout) {
     this(vertx, client, firstByteTimeout, idleTimeout, slowClientTimeout, id -> false,
-        id -> Future.succeededFuture(SocketAddress.inetSocketAddress(id.port(), id.host())));
+        id -> Future.succeededFuture(SocketAddress.inetSocketAddress(id.port(), id.host())), Ticker.SYSTEM);
   }
 
   /**
@@ -66,7 +68,8 @@ public final class StreamingProxy {
    */
   public StreamingProxy(Vertx vertx, HttpClient client, Duration firstByteTimeout, Duration idleTimeout,
       Duration slowClientTimeout, Predicate<String> forwardsAuth,
-      Function<BackendId, Future<SocketAddress>> connectTargets) {
+      Function<BackendId, Future<SocketAddress>> connectTargets, Ticker ticker) {
+    this.ticker = ticker;
     this.forwardsAuth = forwardsAuth;
     this.connectTargets = connectTargets;
     this.slowClientTimeout = slowClientTimeout;
@@ -77,41 +80,17 @@ public final class StreamingProxy {
   }
 
   /**
-   * Sends {@code request} (whose body was read into {@code body}) to {@code backend} and streams the answer into
-   * {@code response}, which must already carry corral's own headers. {@code clientGone} completes when the
-   * client disconnects (the caller owns the response's close handler). The future never fails; it completes when
-   * the exchange is over, however it ended.
-   *
-   * <p>With {@code failover}, a failure before the first byte reached the client (connect error, reset, a
-   * {@link ProxyOutcome#FAILOVER_STATUSES} answer, no response within the first-byte timeout) sends nothing: the
-   * outcome says {@code answered=false} and the caller tries another backend or answers itself. Without it, such
-   * a failure is answered here (the backend's own answer passes through).
+   * Sends {@code call}'s request to its backend and streams the answer into its response. The future never fails;
+   * it completes when the exchange is over, however it ended. A failure before the first byte reached the client
+   * (connect error, reset, a {@link ProxyOutcome#FAILOVER_STATUSES} answer, no body byte within the first-byte
+   * timeout) is answered here unless the call asks for failover ({@link ProxyCall#failover()}).
    */
-  public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
-      BackendId backend, ApiFamily family, String requestId, Future<Void> clientGone, boolean failover) {
-    return forward(request, response, body, backend, BackendTimeouts.DEFAULTS, family, requestId, clientGone,
-        failover);
-  }
-
-  /** As above, with the backend's own timeouts where the operator set them (zero fields: the global ones). */
-  public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
-      BackendId backend, BackendTimeouts timeouts, ApiFamily family, String requestId, Future<Void> clientGone,
-      boolean failover) {
-    return forward(request, response, body, backend, timeouts, family, requestId, clientGone, failover, null,
-        () -> { });
-  }
-
-  /**
-   * As above, as one copy in a {@link FirstByteRace}: the copy answers the client only if it is the first to get a
-   * response byte ({@code onWin} runs then, before anything is written, e.g. to set headers naming its backend);
-   * otherwise it is cancelled and ends {@link ProxyOutcome.Result#HEDGE_LOST}, unanswered.
-   */
-  public Future<ProxyOutcome> forward(HttpServerRequest request, HttpServerResponse response, Buffer body,
-      BackendId backend, BackendTimeouts timeouts, ApiFamily family, String requestId, Future<Void> clientGone,
-      boolean failover, FirstByteRace race, Runnable onWin) {
-    Exchange ex = new Exchange(request, response, body, backend, family, requestId, failover,
-        timeouts.firstToken(firstByteTimeout), timeouts.idle(idleTimeout), timeouts.connectMillis(), race, onWin);
-    ex.start(clientGone);
+  public Future<ProxyOutcome> forward(ProxyCall call) {
+    BackendTimeouts timeouts = call.timeouts();
+    Exchange ex = new Exchange(call.request(), call.response(), call.body(), call.backend(), call.family(),
+        call.requestId(), call.failover(), timeouts.firstToken(firstByteTimeout), timeouts.idle(idleTimeout),
+        timeouts.connectMillis(), call.race(), call.onWin());
+    ex.start(call.clientGone());
     return ex.promise.future();
   }
 
@@ -130,7 +109,7 @@ public final class StreamingProxy {
     final FirstByteRace race;
     final Runnable onWin;
     final Promise<ProxyOutcome> promise = Promise.promise();
-    final long startNanos = System.nanoTime();
+    final long startNanos = ticker.nanoTime();
 
     HttpClientRequest upstream;
     HttpClientResponse upstreamResponse;
@@ -289,8 +268,8 @@ public final class StreamingProxy {
         return false; // another copy answered first; claiming cancelled this one already
       }
       committed = true;
-      firstByteNanos = System.nanoTime() - startNanos;
-      lastChunkNanos = System.nanoTime();
+      firstByteNanos = ticker.nanoTime() - startNanos;
+      lastChunkNanos = ticker.nanoTime();
       cancelTimer();
       onWin.run();
       HttpClientResponse resp = upstreamResponse;
@@ -310,7 +289,7 @@ public final class StreamingProxy {
       if (finished || !commit()) {
         return;
       }
-      lastChunkNanos = System.nanoTime();
+      lastChunkNanos = ticker.nanoTime();
       if (firstChunkNanos < 0) {
         firstChunkNanos = lastChunkNanos;
       }
@@ -322,11 +301,11 @@ public final class StreamingProxy {
       if (response.writeQueueFull()) {
         // the client reads slower than the backend writes: stop reading from the backend until it catches up
         pausedByClient = true;
-        pausedSinceNanos = System.nanoTime();
+        pausedSinceNanos = ticker.nanoTime();
         upstreamResponse.pause();
         response.drainHandler(v -> {
           pausedByClient = false;
-          lastChunkNanos = System.nanoTime();
+          lastChunkNanos = ticker.nanoTime();
           if (!finished) {
             upstreamResponse.resume();
           }
@@ -340,8 +319,8 @@ public final class StreamingProxy {
         if (finished) {
           return;
         }
-        long silentMillis = (System.nanoTime() - lastChunkNanos) / 1_000_000;
-        long pausedMillis = pausedByClient ? (System.nanoTime() - pausedSinceNanos) / 1_000_000 : 0;
+        long silentMillis = (ticker.nanoTime() - lastChunkNanos) / 1_000_000;
+        long pausedMillis = pausedByClient ? (ticker.nanoTime() - pausedSinceNanos) / 1_000_000 : 0;
         if (pausedMillis >= slowClientTimeout.toMillis()) {
           slowClient(pausedMillis);
           return;

@@ -9,6 +9,7 @@ import io.corral.cluster.ledger.GrantNotifier;
 import io.corral.cluster.ledger.MemberHoldings;
 import io.corral.cluster.ledger.ReleaseResult;
 import io.corral.cluster.ledger.SlotLedger;
+import io.corral.router.time.Ticker;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -44,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
+  private final Ticker ticker;
+
   private static final Logger log = LoggerFactory.getLogger(LedgerSelector.class);
 
   private final Vertx vertx;
@@ -73,12 +76,13 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
    */
   public LedgerSelector(Vertx vertx, SlotLedger ledger, GrantNotifier notifier, Supplier<String> localMemberId,
       QueueSettings settings) {
-    this(vertx, ledger, notifier, localMemberId, settings, new WarmModels());
+    this(vertx, ledger, notifier, localMemberId, settings, new WarmModels(), Ticker.SYSTEM);
   }
 
   /** @param warm which candidates have the request's model loaded (preferred; cold ones are capped) */
   public LedgerSelector(Vertx vertx, SlotLedger ledger, GrantNotifier notifier, Supplier<String> localMemberId,
-      QueueSettings settings, WarmModels warm) {
+      QueueSettings settings, WarmModels warm, Ticker ticker) {
+    this.ticker = ticker;
     this.warm = warm;
     this.vertx = vertx;
     this.ledger = ledger;
@@ -89,7 +93,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
   /**
    * Asks the ledger to send grant notices for tickets queued from now on straight to {@code address}
-   * ({@link GrantDatagrams}), whose notices must be handed to {@link #acceptNotice}. Set once the socket is bound,
+   * ({@link GrantNoticeSocket}), whose notices must be handed to {@link #acceptNotice}. Set once the socket is bound,
    * which needs this selector first.
    */
   public void takeNoticesAt(String address) {
@@ -317,7 +321,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     p.timer = -1;
     if (p.toEnded()) {
       cancelTimer(p);
-      ended.put(p.ticket, System.nanoTime());
+      ended.put(p.ticket, ticker.nanoTime());
       pending.remove(p.ticket);
       cancelTicket(p.ticket);
       p.promise.fail(new AdmissionRefused(503, "queue_timeout", "waited " + settings.maxWait().toSeconds()
@@ -328,7 +332,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   private void abandon(Pending p) {
     if (p.toEnded()) {
       cancelTimer(p);
-      ended.put(p.ticket, System.nanoTime());
+      ended.put(p.ticket, ticker.nanoTime());
       pending.remove(p.ticket);
       cancelTicket(p.ticket);
       p.promise.fail(new AdmissionRefused(499, "client_gone", "client disconnected while waiting", 0));
@@ -336,7 +340,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void cancelTicket(String ticket) {
-    ended.put(ticket, System.nanoTime());
+    ended.put(ticket, ticker.nanoTime());
     HazelcastCompletions.whenDone(ledger.cancel(ticket), (res, err) -> {
       if (err != null) {
         ended.remove(ticket);
@@ -348,7 +352,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
   }
 
   private void releaseId(String id) {
-    ended.put(id, System.nanoTime());
+    ended.put(id, ticker.nanoTime());
     HazelcastCompletions.whenDone(ledger.release(id), (res, err) -> {
       if (err != null) {
         ended.remove(id);
@@ -391,9 +395,9 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
    * holdings read may predate it.
    */
   void reconcile() {
-    long horizon = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
+    long horizon = ticker.nanoTime() - TimeUnit.SECONDS.toNanos(10);
     ended.values().removeIf(t -> t < horizon);
-    long asked = System.nanoTime();
+    long asked = ticker.nanoTime();
     ledger.holdingsOf(localMemberId.get()).whenComplete((MemberHoldings h, Throwable err) -> {
       if (err != null) {
         log.debug("event=reconcile_failed error={}", err.toString());
@@ -405,7 +409,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
 
   /** As {@link #reconcileWith(MemberHoldings, long)} for a read asked for now. */
   void reconcileWith(MemberHoldings h) {
-    reconcileWith(h, System.nanoTime());
+    reconcileWith(h, ticker.nanoTime());
   }
 
   /**
@@ -571,7 +575,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     final long arrivalSeq;
     final String model;
     /** When it began running here (nanoTime): after the ledger granted it. */
-    final long runningSince = System.nanoTime();
+    final long runningSince = ticker.nanoTime();
     final AtomicBoolean released = new AtomicBoolean();
 
     Lease(String id, BackendState backend, long arrivalSeq, String model) {
@@ -594,7 +598,7 @@ public final class LedgerSelector implements BackendSelector, AutoCloseable {
     @Override
     public void release() {
       if (released.compareAndSet(false, true)) {
-        ended.put(id, System.nanoTime());
+        ended.put(id, ticker.nanoTime());
         active.remove(id);
         here.get(backend.id()).decrementAndGet();
         releaseId(id);

@@ -58,4 +58,16 @@ class ArchitectureTest {
         .orShould().dependOnClassesThat().resideInAPackage("io.corral.router..")
         .check(classes);
   }
+
+  @Test
+  void nothingOnTheRequestPathReadsTheSystemClockItself() {
+    noClasses().that().resideInAnyPackage("io.corral.router.api..", "io.corral.router.proxy..",
+            "io.corral.router.routing..", "io.corral.router.protocol..")
+        .should().callMethod(System.class, "nanoTime")
+        .orShould().callMethod(System.class, "currentTimeMillis")
+        .orShould().callMethod(java.time.Instant.class, "now")
+        .orShould().callMethod(java.time.InstantSource.class, "system")
+        .because("the request path takes its clock injected (Ticker), so tests can set the time")
+        .check(classes);
+  }
 }

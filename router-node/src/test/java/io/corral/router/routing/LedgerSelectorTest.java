@@ -68,7 +68,7 @@ class LedgerSelectorTest {
 
   /** Another member's request takes the backend's one slot. */
   static void occupyTheOnlySlot(String leaseId) {
-    AcquireResult blocker = ledger.acquire(new AcquireRequest(leaseId, "someone-else", "m", 5,
+    AcquireResult blocker = ledger.acquire(AcquireRequest.arrival(leaseId, "someone-else", "m", 5,
         List.of(new AcquireRequest.Candidate(BE, 1)), Strategy.LEAST_LOADED, 0, 10, 100)).toCompletableFuture()
         .join();
     assertThat(blocker.outcome()).isEqualTo(AcquireResult.Outcome.GRANTED);

@@ -10,6 +10,7 @@ import io.corral.router.protocol.ApiFamily;
 import io.corral.router.api.BackendFanOut;
 import io.corral.router.api.ModelRequests;
 import io.corral.router.api.RequestIds;
+import io.corral.router.proxy.ProxyCall;
 import io.corral.router.proxy.StreamingProxy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -168,8 +169,8 @@ public final class OllamaRoutes {
     int among = (int) (loaded > 0 ? loaded : serving.size());
     BackendState target = serving.get(Math.floorMod(showRotation.getAndIncrement(), among));
     ctx.response().putHeader("X-Corral-Backend", target.id());
-    proxy.forward(ctx.request(), ctx.response(), body, target.backendId(), target.timeouts(), ApiFamily.OLLAMA,
-        RequestIds.of(ctx), RequestIds.clientGone(ctx), false);
+    proxy.forward(ProxyCall.to(target.backendId(), ctx.request(), ctx.response(), body, ApiFamily.OLLAMA,
+        RequestIds.of(ctx), RequestIds.clientGone(ctx)).withTimeouts(target.timeouts()));
   }
 
   /** Pull, push, create, copy, delete, blobs: only meaningful on one named backend. */
@@ -195,9 +196,9 @@ public final class OllamaRoutes {
       return;
     }
     ctx.response().putHeader("X-Corral-Backend", target.get().id());
-    proxy.forward(ctx.request(), ctx.response(), ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer()
-        : ctx.body().buffer(), target.get().backendId(), ApiFamily.OLLAMA, RequestIds.of(ctx),
-        RequestIds.clientGone(ctx), false);
+    proxy.forward(ProxyCall.to(target.get().backendId(), ctx.request(), ctx.response(),
+        ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer(), ApiFamily.OLLAMA,
+        RequestIds.of(ctx), RequestIds.clientGone(ctx)));
   }
 
   private static void json(RoutingContext ctx, JsonObject body) {

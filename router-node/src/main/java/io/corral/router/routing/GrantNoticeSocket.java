@@ -21,14 +21,14 @@ import org.slf4j.LoggerFactory;
  * waiting on, for a backend that was one of the request's candidates; anything else is dropped. Members without a
  * cluster secret open no such socket.
  */
-public final class GrantDatagrams implements AutoCloseable {
+public final class GrantNoticeSocket implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(GrantDatagrams.class);
+  private static final Logger log = LoggerFactory.getLogger(GrantNoticeSocket.class);
 
   private final DatagramSocket socket;
   private final String address;
 
-  private GrantDatagrams(DatagramSocket socket, String address) {
+  private GrantNoticeSocket(DatagramSocket socket, String address) {
     this.socket = socket;
     this.address = address;
   }
@@ -37,7 +37,7 @@ public final class GrantDatagrams implements AutoCloseable {
    * Listens on {@code bindHost}, preferring {@code preferredPort}; {@code advertisedIp} is the address the ledger
    * sends to (an IP literal: the member's Hazelcast address).
    */
-  public static Future<GrantDatagrams> open(Vertx vertx, String bindHost, String advertisedIp, int preferredPort,
+  public static Future<GrantNoticeSocket> open(Vertx vertx, String bindHost, String advertisedIp, int preferredPort,
       NoticeSigner signer, Consumer<Grant> onGrant) {
     return listen(vertx, bindHost, preferredPort, signer, onGrant)
         .recover(err -> preferredPort == 0 ? Future.failedFuture(err)
@@ -45,7 +45,7 @@ public final class GrantDatagrams implements AutoCloseable {
         .map(s -> {
           String address = advertisedIp + ":" + s.localAddress().port();
           log.info("event=grant_datagrams_listening address={}", address);
-          return new GrantDatagrams(s, address);
+          return new GrantNoticeSocket(s, address);
         });
   }
 
