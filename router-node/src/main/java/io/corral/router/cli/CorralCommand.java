@@ -31,6 +31,7 @@ public final class CorralCommand implements Runnable {
   /** A configured command line: one-line errors, exit code 2 for usage and configuration errors. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new CorralCommand());
+    OptionSections.install(cl.getSubcommands().get("start"), OptionSections.START);
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("corral: error: " + ex.getMessage());

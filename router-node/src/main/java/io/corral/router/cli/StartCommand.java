@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * {@code corral start}: runs one member until SIGTERM/SIGINT. Every option also exists as a {@code CORRAL_*}
  * environment variable and as a key in the {@code --config} file; flags win over env, env over the file.
  */
-@Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
     description = {"Run one corral member in the foreground until stopped (SIGTERM or Ctrl-C).",
         "",
         "Every option is also an env var (--hazelcast-port = CORRAL_HAZELCAST_PORT, --backend = CORRAL_BACKENDS "
@@ -24,11 +24,19 @@ import picocli.CommandLine.Option;
         "Precedence: flags > env > config file > defaults."},
     footer = {"",
         "Examples:",
-        "  corral start --backend http://127.0.0.1:11434 --backend 'http://127.0.0.1:8081;slots=4'",
-        "  corral start --port 8001 --hazelcast-port 5702 --join 127.0.0.1:5701,127.0.0.1:5702",
-        "  corral secret new --out /etc/corral/cluster.secret   (once; copy it to every member's host)",
-        "  corral start --host 0.0.0.0 --advertise 192.0.2.10 --join 192.0.2.11:5701 \\",
-        "      --cluster-secret-file /etc/corral/cluster.secret   (serve the LAN)"})
+        "  # two backends, one of them a llama-server with 4 slots",
+        "  corral start --backend http://127.0.0.1:11434 \\",
+        "      --backend 'http://127.0.0.1:8081;slots=4'",
+        "",
+        "  # a second member on this machine",
+        "  corral start --port 8001 --hazelcast-port 5702 \\",
+        "      --join 127.0.0.1:5701,127.0.0.1:5702",
+        "",
+        "  # serving the LAN: make the secret once, copy it to every member's host",
+        "  corral secret new --out /etc/corral/cluster.secret",
+        "  corral start --host 0.0.0.0 --advertise 192.0.2.10 \\",
+        "      --join 192.0.2.10:5701,192.0.2.11:5701 \\",
+        "      --cluster-secret-file /etc/corral/cluster.secret"})
 public final class StartCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file (env CORRAL_CONFIG).")

@@ -143,4 +143,26 @@ class CliTest {
     Run printed = run("secret", "new");
     assertThat(printed.out()).contains(ClusterSecret.TOKEN_PREFIX);
   }
+
+  @Test
+  void startsHelpPutsEveryOptionUnderATopicWithCopyableExamplesAndNoWarnings() {
+    Run r = run("start", "--help");
+    assertThat(r.out()).startsWith("Usage: corral start [OPTIONS]");
+    assertThat(r.out() + r.err()).doesNotContain("WARN");
+    String other = r.out().substring(r.out().indexOf("\nOther:"), r.out().indexOf("\nExamples:"));
+    assertThat(other.lines().filter(l -> l.trim().startsWith("-"))).as("options under Other")
+        .allMatch(l -> l.contains("--help") || l.contains("--version"));
+    var spec = CorralCommand.commandLine().getSubcommands().get("start").getCommandSpec();
+    for (java.util.List<String> names : OptionSections.START.values()) {
+      for (String name : names) {
+        assertThat(spec.findOption(name)).as("a section names " + name).isNotNull();
+        if (!spec.findOption(name).hidden()) {
+          assertThat(r.out()).as("help shows " + name).contains(name);
+        }
+      }
+    }
+    String examples = r.out().substring(r.out().indexOf("\nExamples:"));
+    assertThat(examples.lines()).as("example lines fit 80 columns, so nothing wraps inside a URL")
+        .allMatch(l -> l.length() <= 80);
+  }
 }
