@@ -28,8 +28,10 @@ public final class VersionGate implements InitialMembershipListener {
   private static final String CONTEXT_KEY = "corral.versionGate";
 
   private final int spoken;
-  /** The oldest until the first view of the members (nothing is sent before the member has joined). */
+  /** The oldest until the member has joined and sees the others. */
   private volatile int agreed = WireVersion.V1;
+  /** Set once the member has joined ({@link #follow(Cluster)}); guarded by this object's lock. */
+  private Cluster cluster;
 
   public VersionGate(int spoken) {
     this.spoken = WireVersion.checked(spoken);
@@ -82,29 +84,39 @@ public final class VersionGate implements InitialMembershipListener {
   }
 
   /**
-   * Takes the members as they are now. Called once the member has joined: Hazelcast tells listeners of the members
-   * that were there before it asynchronously, and until then the listener has seen only this member.
+   * Starts following {@code cluster}: called once the member has joined. Hazelcast calls the listener's
+   * {@code init} before the join, with this member alone, and tells it of earlier members asynchronously; so every
+   * callback recomputes from the cluster's live member list (under this object's lock), never from the list an event
+   * carried, which may be older than one already seen.
    */
-  public void follow(Cluster cluster) {
-    follow(cluster.getMembers());
+  public synchronized void follow(Cluster cluster) {
+    this.cluster = cluster;
+    recompute(cluster.getMembers());
   }
 
   @Override
   public void init(InitialMembershipEvent event) {
-    follow(event.getMembers());
+    membersChanged();
   }
 
   @Override
   public void memberAdded(MembershipEvent event) {
-    follow(event.getMembers());
+    membersChanged();
   }
 
   @Override
   public void memberRemoved(MembershipEvent event) {
-    follow(event.getMembers());
+    membersChanged();
   }
 
-  private synchronized void follow(Collection<Member> members) {
+  /** Before the join there is no cluster to ask and the member sends nothing: it keeps assuming the oldest. */
+  private synchronized void membersChanged() {
+    if (cluster != null) {
+      recompute(cluster.getMembers());
+    }
+  }
+
+  private void recompute(Collection<Member> members) {
     int min = spoken;
     for (Member m : members) {
       min = Math.min(min, spokenBy(m));

@@ -3,6 +3,7 @@ package io.corral.cluster.wire;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * The envelope of every identified value and operation corral sends between members: the version it was written
@@ -23,6 +24,9 @@ public final class WireFrame {
   public interface Reader {
     void readFrom(WireIn in) throws IOException;
   }
+
+  /** Far above any ledger (10,000 conversations and a full queue are a few MB); a longer claim is corrupt. */
+  static final int MAX_BODY_BYTES = 64 << 20;
 
   private WireFrame() {}
 
@@ -45,10 +49,17 @@ public final class WireFrame {
     if (version < WireVersion.V1) {
       throw new IOException("not a corral wire frame (version " + version + ")");
     }
-    byte[] block = in.readByteArray();
-    if (block == null) {
+    // the length as ObjectDataOutput.writeByteArray wrote it, checked before allocating (readByteArray would
+    // allocate whatever a corrupt length says)
+    int length = in.readInt();
+    if (length < 0) {
       throw new IOException("corral wire frame without a body");
     }
+    if (length > MAX_BODY_BYTES || (in instanceof InputStream stream && length > stream.available())) {
+      throw new IOException("corral wire frame claims " + length + " bytes, more than it holds");
+    }
+    byte[] block = new byte[length];
+    in.readFully(block);
     reader.readFrom(new WireIn(version, block));
   }
 }

@@ -205,6 +205,13 @@ class LedgerWireTest {
         .isInstanceOf(IOException.class).hasMessageContaining("does not fit");
     assertThatThrownBy(() -> readFrame(0, body)).isInstanceOf(IOException.class)
         .hasMessageContaining("not a corral wire frame");
+    // the frame's own length: a billion bytes claimed by a frame of a few hundred
+    BufferObjectDataOutput lying = ss.createObjectDataOutput();
+    lying.writeByte(WireVersion.CURRENT);
+    lying.writeInt(1_000_000_000);
+    lying.write(body);
+    assertThatThrownBy(() -> new PoolLedger().readData(ss.createObjectDataInput(lying.toByteArray())))
+        .isInstanceOf(IOException.class).hasMessageContaining("more than it holds");
   }
 
   /** The fields block of {@code ledger}'s frame, as written. */

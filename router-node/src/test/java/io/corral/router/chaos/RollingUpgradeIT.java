@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * newer build while streaming clients keep both busy (more clients than slots, so requests queue).
  *
  * <p>"Older build" is the same jar started with {@code --wire-version 1}: it speaks and advertises the first
- * versioned format only, and writes the ledger in it, which is what a build of that version does; the newer build
+ * versioned format only, so the others write in it while it is there; it still reads the later fields it is given
+ * (a real older build would skip them, which {@code LedgerWireTest} covers); the newer build
  * adds lease grant times (version 2). What must hold throughout: no backend ever runs more requests than its slots
  * (counted by the simulators themselves), every lease is handed back once the load ends, and no client of the
  * member that stays up sees an error; only the member being replaced may refuse connections while it is down. Once
